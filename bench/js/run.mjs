@@ -1,0 +1,279 @@
+#!/usr/bin/env node
+// JS allocation benchmark driver: `npm run bench [-- options]`.
+//
+// For each size: allocate, touch (one write per 4 KiB page, at least one),
+// release; contenders: offheap fast mode (alloc + free), offheap checked mode
+// (configure({checked: true})), new ArrayBuffer + Uint8Array view,
+// Buffer.allocUnsafe, Buffer.allocUnsafeSlow. Peers release by dropping the
+// reference. Every (contender, size, repetition) runs in its own child process
+// (node --expose-gc bench/js/child.mjs), interleaved; medians; ratios from the
+// same run. Writes bench/results/<date>-js.json and bench/results/js.svg.
+//
+// Options:
+//   --sizes 64,1k,4k,...  sizes to run (B, k/KiB, m/MiB suffixes)
+//   --contenders a,b      subset of: offheap, offheap-checked, ArrayBuffer, allocUnsafe, allocUnsafeSlow
+//   --quick               1/100 of the ops, 1 repetition (CI smoke: seconds);
+//                         results go to bench/results/quick/
+//   --reps N              repetitions (default 5)
+//   --json                print the result document as JSON on stdout (tables go to stderr)
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtMiB, fmtRatio, fmtSize, parseSize, textTable, mdTable,
+  machineInfo, machineLine, today, writeFileEnsured, linePanel, legend, svgDoc, PALETTE,
+} from '../lib/common.mjs';
+
+const CONTENDERS = ['offheap', 'offheap-checked', 'ArrayBuffer', 'allocUnsafe', 'allocUnsafeSlow'];
+const LABEL = {
+  offheap: 'offheap (fast)',
+  'offheap-checked': 'offheap (checked)',
+  ArrayBuffer: 'new ArrayBuffer',
+  allocUnsafe: 'Buffer.allocUnsafe',
+  allocUnsafeSlow: 'Buffer.allocUnsafeSlow',
+};
+const KiB = 1024, MiB = 1024 * 1024;
+// ops per measurement, the same for every contender (so peak RSS compares)
+const OPS = new Map([
+  [64, 1_000_000], [KiB, 500_000], [4 * KiB, 200_000], [64 * KiB, 50_000],
+  [MiB, 4_000], [16 * MiB, 300], [64 * MiB, 60],
+]);
+const DEFAULT_SIZES = [...OPS.keys()];
+
+function opsFor(size, quick) {
+  let ops = OPS.get(size);
+  if (!ops) ops = Math.max(20, Math.round((64 * MiB * 60) / Math.max(size, 1) / 4)); // ~1 GiB touched
+  ops = Math.min(ops, 1_000_000);
+  return quick ? Math.max(3, Math.round(ops / 100)) : ops;
+}
+
+function parseArgs(argv) {
+  const o = { quick: false, json: false, sizes: DEFAULT_SIZES, contenders: CONTENDERS, reps: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const eq = a.indexOf('=');
+      if (eq >= 0) return a.slice(eq + 1);
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--json') o.json = true;
+    else if (a.startsWith('--sizes')) o.sizes = val().split(',').filter(Boolean).map(parseSize);
+    else if (a.startsWith('--contenders')) o.contenders = val().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a.startsWith('--reps')) o.reps = Math.max(1, parseInt(val(), 10));
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench -- [--sizes 64,1k,4k,64k,1m,16m,64m] [--contenders ...] [--quick] [--reps N] [--json]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  for (const c of o.contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}; known: ${CONTENDERS.join(', ')}`);
+  for (const s of o.sizes) if (!(s > 0)) throw new Error(`bad size ${s}`);
+  o.reps ??= o.quick ? 1 : 5;
+  return o;
+}
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(String(e.message || e));
+  process.exit(1);
+}
+const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
+const progress = (s) => process.stderr.write(s);
+const CHILD = path.join(BENCH_DIR, 'js', 'child.mjs');
+
+function runChild(contender, size) {
+  const ops = opsFor(size, opts.quick);
+  const r = spawnSync(process.execPath, ['--expose-gc', CHILD, contender, String(size), String(ops)], {
+    cwd: ROOT_DIR,
+    encoding: 'utf8',
+    timeout: 10 * 60 * 1000,
+    maxBuffer: 16 << 20,
+  });
+  let parsed;
+  try {
+    parsed = JSON.parse((r.stdout || '').trim().split('\n').pop());
+  } catch {}
+  if (r.status !== 0 || r.error || !parsed || parsed.error) {
+    const why = parsed?.error || (r.error ? String(r.error) : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`);
+    const err = (r.stderr || '').trim().split('\n').slice(-4).join(' | ');
+    return { error: `${why.split('\n')[0]}${err ? ` [stderr: ${err}]` : ''}` };
+  }
+  return parsed;
+}
+
+const machine = machineInfo();
+progress(`machine: ${machineLine(machine)}\n`);
+progress(`contenders: ${opts.contenders.join(', ')}; sizes: ${opts.sizes.map(fmtSize).join(', ')}; ${opts.reps} repetition(s)${opts.quick ? ' (quick)' : ''}\n`);
+
+// Probe offheap once: if the package cannot load, skip its contenders with the reason.
+const skipped = {};
+const probeContenders = opts.contenders.filter((c) => c.startsWith('offheap'));
+for (const c of probeContenders) {
+  const r = runChild(c, 64);
+  if (r.error) skipped[c] = r.error;
+}
+for (const c of Object.keys(skipped)) progress(`skipping ${c}: ${skipped[c]}\n`);
+const contenders = opts.contenders.filter((c) => !skipped[c]);
+
+const raw = {}; // raw[size][contender] = [result...]
+const failures = [];
+const t0 = Date.now();
+for (let rep = 0; rep < opts.reps; rep++) {
+  for (const size of opts.sizes) {
+    raw[size] ??= {};
+    for (const c of contenders) {
+      raw[size][c] ??= [];
+      progress(`[rep ${rep + 1}/${opts.reps} ${fmtSize(size).padStart(6)}] ${LABEL[c].padEnd(22)} `);
+      const r = runChild(c, size);
+      if (r.error) {
+        progress(`FAILED: ${r.error}\n`);
+        failures.push({ size, contender: c, rep, error: r.error });
+        continue;
+      }
+      raw[size][c].push(r);
+      progress(`${fmtNs(r.ns_per_op).padStart(9)}/op  peak RSS ${fmtMiB(r.peak_rss_kib).padStart(6)} MiB\n`);
+    }
+  }
+}
+const elapsed = (Date.now() - t0) / 1000;
+
+// ---- aggregate --------------------------------------------------------------
+const summary = {};
+for (const size of opts.sizes) {
+  summary[size] = {};
+  for (const c of contenders) {
+    const rs = raw[size]?.[c] || [];
+    if (!rs.length) continue;
+    summary[size][c] = {
+      reps: rs.length,
+      ops: rs[0].ops,
+      ns_per_op: median(rs.map((r) => r.ns_per_op)),
+      spread_pct: +spreadPct(rs.map((r) => r.ns_per_op)).toFixed(1),
+      peak_rss_kib: median(rs.map((r) => r.peak_rss_kib)),
+      base_rss_kib: median(rs.map((r) => r.base_rss_kib)),
+      ...(rs[0].stats ? { offheap_stats: rs[Math.floor(rs.length / 2)].stats } : {}),
+    };
+  }
+  for (const mode of ['offheap', 'offheap-checked']) {
+    const o = summary[size][mode];
+    if (!o) continue;
+    o.ratios = {};
+    for (const p of ['ArrayBuffer', 'allocUnsafe', 'allocUnsafeSlow']) {
+      const s = summary[size][p];
+      if (s) o.ratios[p] = { time: o.ns_per_op / s.ns_per_op, rss: o.peak_rss_kib / s.peak_rss_kib };
+    }
+  }
+}
+
+// ---- targets ----------------------------------------------------------------
+const targetResults = [];
+{
+  const small = opts.sizes.filter((s) => s >= 64 && s <= 4 * KiB);
+  for (const s of small) {
+    const o = summary[s]?.offheap;
+    targetResults.push({
+      id: `js-${s}`,
+      target: `${fmtSize(s)}: offheap alloc+touch+free <= 80 ns`,
+      status: o ? (o.ns_per_op <= 80 ? 'met' : 'missed') : 'n/a',
+      measured: o ? fmtNs(o.ns_per_op) : 'offheap not measured',
+    });
+  }
+  for (const s of opts.sizes.filter((x) => x >= 64 * KiB)) {
+    const o = summary[s]?.offheap;
+    for (const [p, want] of [['ArrayBuffer', 10], ['allocUnsafe', 3]]) {
+      const peer = summary[s]?.[p];
+      const ok = o && peer ? peer.ns_per_op / o.ns_per_op >= want : null;
+      targetResults.push({
+        id: `js-${s}-${p}`,
+        target: `${fmtSize(s)}: offheap >= ${want}x faster than ${LABEL[p]}`,
+        status: ok === null ? 'n/a' : ok ? 'met' : 'missed',
+        measured: o && peer ? `${fmtNs(o.ns_per_op)} vs ${fmtNs(peer.ns_per_op)} = ${(peer.ns_per_op / o.ns_per_op).toFixed(1)}x faster` : 'not measured',
+      });
+    }
+  }
+}
+
+// ---- output -----------------------------------------------------------------
+const present = contenders;
+const sizeRows = opts.sizes;
+const tTime = {
+  title: 'ns per alloc + touch + release (median; spread = (max-min)/median over repetitions)',
+  headers: ['size', ...present.map((c) => LABEL[c])],
+  rows: sizeRows.map((s) => [fmtSize(s), ...present.map((c) => (summary[s][c] ? `${fmtNs(summary[s][c].ns_per_op)} (±${Math.round(summary[s][c].spread_pct / 2)}%)` : 'failed'))]),
+};
+const tRss = {
+  title: 'peak RSS MiB of the measuring process (node itself is ~45 MiB)',
+  headers: ['size', ...present.map((c) => LABEL[c])],
+  rows: sizeRows.map((s) => [fmtSize(s), ...present.map((c) => (summary[s][c] ? fmtMiB(summary[s][c].peak_rss_kib) : 'failed'))]),
+};
+const ratioCols = [];
+for (const mode of ['offheap', 'offheap-checked'])
+  for (const p of ['ArrayBuffer', 'allocUnsafe', 'allocUnsafeSlow'])
+    if (present.includes(mode) && present.includes(p)) ratioCols.push([mode, p]);
+const tRatio = {
+  title: 'time ratio offheap / peer, same run (< 1: offheap faster; 0.10x = 10x faster)',
+  headers: ['size', ...ratioCols.map(([m, p]) => `${m === 'offheap' ? 'fast' : 'checked'} / ${LABEL[p]}`)],
+  rows: sizeRows.map((s) => [fmtSize(s), ...ratioCols.map(([m, p]) => { const r = summary[s][m]?.ratios?.[p]; return r ? fmtRatio(r.time) : 'n/a'; })]),
+};
+const tables = ratioCols.length ? [tTime, tRss, tRatio] : [tTime, tRss];
+
+const text = [''];
+for (const t of tables) {
+  text.push(t.title);
+  text.push(textTable(t.headers, t.rows));
+  text.push('');
+}
+text.push('Targets:');
+for (const t of targetResults) text.push(`  [${t.status.toUpperCase().padEnd(6)}] ${t.target}: ${t.measured}`);
+if (failures.length) {
+  text.push('', 'Failures:');
+  for (const f of failures) text.push(`  ${fmtSize(f.size)}/${f.contender} rep ${f.rep + 1}: ${f.error}`);
+}
+for (const c of Object.keys(skipped)) text.push(`skipped ${c}: ${skipped[c]}`);
+text.push(`(${elapsed.toFixed(1)} s)`);
+log(text.join('\n'));
+
+machine.loadavg_end = os.loadavg().map((x) => +x.toFixed(2));
+const doc = {
+  suite: 'js',
+  date: new Date().toISOString(),
+  quick: opts.quick,
+  reps: opts.reps,
+  machine,
+  method: 'per (contender, size, repetition) one child process: node --expose-gc bench/js/child.mjs; warm-up of ops/10 untimed, gc(), then ops timed iterations of allocate + touch (1 write per 4 KiB page) + release; peak RSS = process.resourceUsage().maxRSS',
+  sizes: opts.sizes,
+  ops: Object.fromEntries(opts.sizes.map((s) => [s, opsFor(s, opts.quick)])),
+  contenders: present,
+  skipped,
+  summary,
+  targets: targetResults,
+  failures,
+  markdown: tables.map((t) => `**${t.title}**\n\n${mdTable(t.headers, t.rows)}`).join('\n\n'),
+  raw,
+};
+const outDir = path.join(BENCH_DIR, 'results', opts.quick ? 'quick' : '');
+const jsonFile = path.join(outDir, `${today()}-js.json`);
+writeFileEnsured(jsonFile, JSON.stringify(doc, null, 1) + '\n');
+const svgFile = path.join(outDir, 'js.svg');
+writeFileEnsured(svgFile, renderSvg());
+progress(`wrote ${path.relative(ROOT_DIR, jsonFile)} and ${path.relative(ROOT_DIR, svgFile)}\n`);
+if (opts.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
+// offheap must be measurable: a missing or failing offheap contender fails the run
+process.exitCode = failures.length || Object.keys(skipped).length ? 1 : 0;
+
+function renderSvg() {
+  const W = 980;
+  const colors = present.map((c) => PALETTE[CONTENDERS.indexOf(c)]);
+  const labels = present.map((c) => LABEL[c]);
+  const xLabels = sizeRows.map(fmtSize);
+  const parts = [];
+  parts.push(`<text x="10" y="22" font-size="17" font-weight="bold">offheap JS benchmark: allocate + touch + release, ${opts.quick ? 'QUICK SMOKE RUN, ' : ''}medians of ${opts.reps} interleaved run(s)</text>`);
+  parts.push(legend({ x: 12, y: 46, series: labels, colors }));
+  const lines = (metric) => present.map((c, i) => ({ name: LABEL[c], color: colors[i], points: sizeRows.map((s, j) => [j, summary[s][c] ? metric(summary[s][c]) : NaN]) }));
+  parts.push(linePanel({ x: 0, y: 56, width: W, height: 380, title: 'time per operation (log scale, lower is better)', yLabel: 'ns per op', xLabel: 'block size', xLabels, logY: true, fmtY: fmtNs, lines: lines((s) => s.ns_per_op) }));
+  parts.push(linePanel({ x: 0, y: 446, width: W, height: 280, title: 'peak RSS of the process (log scale)', yLabel: 'MiB', xLabel: 'block size', xLabels, logY: true, fmtY: (v) => `${v >= 1 ? v.toFixed(0) : v}`, lines: lines((s) => s.peak_rss_kib / 1024) }));
+  return svgDoc(W, 750, parts.join('\n'), `${machineLine(machine)} | ${new Date().toISOString().slice(0, 16)}Z`);
+}
