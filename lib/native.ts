@@ -1,0 +1,102 @@
+/**
+ * Loader and type of the native binding (internal; not part of the public
+ * API). The addon is context-aware: every thread (main or worker) that loads
+ * this module gets its own instance and its own heap.
+ */
+import * as path from 'node:path';
+
+/** @internal Chunk exposed to JavaScript as one pinned external buffer. */
+export interface NativeChunk {
+  buffer: ArrayBuffer;
+  base: number;
+  data: number;
+  size: number;
+  huge: boolean;
+  fileBacked: boolean;
+}
+
+/** @internal Raw stats object as produced by the binding. */
+export interface NativeStats {
+  allocCount: number;
+  freeCount: number;
+  bytesLive: number;
+  bytesPeak: number;
+  slabHits: number;
+  poolCount: number;
+  swapPoolCount: number;
+  bytesMapped: number;
+  bytesSwap: number;
+  hugeCount: number;
+  hugeBytes: number;
+  remotePending: number;
+  remoteFrees: number;
+  bytesCached: number;
+  heapsLive: number;
+  heapsPending: number;
+  liveByOrder: number[];
+}
+
+/** @internal */
+export interface NativeGcReport {
+  slabBlocksFlushed: number;
+  remoteDrained: number;
+  heapsAdopted: number;
+  bytesReleased: number;
+  bytesUnmapped: number;
+  poolsUnmapped: number;
+  hugeUnmapped: number;
+}
+
+/** @internal */
+export interface NativeConfig {
+  swapDir: string | null;
+  swapPolicy: number;
+  slabBudget: number;
+  hugeCacheBytes: number;
+  retainBytes: number;
+}
+
+/** @internal The binding's exports (native/binding/addon.cc). */
+export interface NativeBinding {
+  alloc(size: number): number;
+  free(addr: number): number;
+  exposeChunk(addr: number): NativeChunk | null;
+  usableSize(addr: number): number;
+  allocChecked(size: number): ArrayBuffer | number;
+  freeChecked(buffer: ArrayBuffer): number;
+  handoff(addr: number, byteLength: number): number;
+  handoffChecked(buffer: ArrayBuffer, byteLength: number): [number, number] | number;
+  adopt(addr: number, byteLength: number, tag: number): number;
+  adoptChecked(addr: number, byteLength: number, tag: number): ArrayBuffer | number;
+  stats(processWide: boolean): NativeStats;
+  gc(): NativeGcReport;
+  configure(
+    set: number,
+    swapDir: string | null,
+    swapPolicy: number,
+    slabBudget: number,
+    hugeCacheBytes: number,
+    retainBytes: number,
+  ): number;
+  getConfig(): NativeConfig;
+  threadDetach(): void;
+  readonly MIN_ORDER: number;
+  readonly MAX_ORDER: number;
+  readonly POOL_SIZE: number;
+  readonly MAX_ALLOC: number;
+  readonly EINVAL: number;
+  readonly ENOMEM: number;
+}
+
+/** Package root: dist/ sits directly below it. */
+export const packageRoot: string = path.resolve(__dirname, '..');
+
+function load(): NativeBinding {
+  // node-gyp-build looks in build/Release, build/Debug, then prebuilds/.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeBinding;
+  return nodeGypBuild(packageRoot);
+}
+
+/** @internal */
+export const native: NativeBinding = load();
