@@ -270,7 +270,7 @@ function renderSvg() {
   const labels = present.map((c) => LABEL[c]);
   const xLabels = sizeRows.map(fmtSize);
   const parts = [];
-  parts.push(`<text x="10" y="22" font-size="17" font-weight="bold">offheap JS benchmark: allocate + touch + release, ${opts.quick ? 'QUICK SMOKE RUN, ' : ''}medians of ${opts.reps} interleaved run(s)</text>`);
+  parts.push(`<text x="10" y="22" font-size="17" font-weight="bold">offheap JS benchmark: allocate + touch + release${opts.quick ? ' (QUICK SMOKE RUN)' : ''}, medians of ${opts.reps} run(s)</text>`);
   parts.push(legend({ x: 12, y: 46, series: labels, colors }));
   const lines = (metric) => present.map((c, i) => ({ name: LABEL[c], color: colors[i], points: sizeRows.map((s, j) => [j, summary[s][c] ? metric(summary[s][c]) : NaN]) }));
   parts.push(linePanel({ x: 0, y: 56, width: W, height: 380, title: 'time per operation (log scale, lower is better)', yLabel: 'ns per op', xLabel: 'block size', xLabels, logY: true, fmtY: fmtNs, lines: lines((s) => s.ns_per_op) }));

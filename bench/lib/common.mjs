@@ -220,7 +220,8 @@ export function linePanel({ x, y, width, height, title, yLabel, xLabel, lines, x
     hi = Math.max(1, ...ys) * 1.1;
   }
   const x0 = xLabels ? 0 : Math.min(0, ...xs), x1 = xLabels ? Math.max(1, xLabels.length - 1) : Math.max(1, ...xs);
-  const lx = (v) => padL + (xLabels ? (xLabels.length > 1 ? (v / (xLabels.length - 1)) * pw : pw / 2) : ((v - x0) / (x1 - x0)) * pw);
+  const inset = xLabels ? pw / (2 * Math.max(1, xLabels.length)) : 0; // categorical: half a slot each side
+  const lx = (v) => padL + (xLabels ? inset + (xLabels.length > 1 ? (v / (xLabels.length - 1)) * (pw - 2 * inset) : pw / 2 - inset) : ((v - x0) / (x1 - x0)) * pw);
   const ly = (v) =>
     logY
       ? padT + ph - ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * ph

@@ -14,7 +14,7 @@
 //   --contenders a,b    subset of: offheap, mimalloc, jemalloc, glibc
 //   --reps N            repetitions (default 5; --quick: 1)
 //   --no-build          use executables already built
-//   --build-dir DIR     CMake build tree (default build/bench)
+//   --build-dir DIR     CMake build tree (default build-bench/: node-gyp rebuild wipes build/)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -34,7 +34,7 @@ const WORKLOADS = {
 
 // ---- options --------------------------------------------------------------
 function parseArgs(argv) {
-  const o = { quick: false, json: false, workloads: Object.keys(WORKLOADS), contenders: CONTENDERS, reps: null, build: true, buildDir: path.join(ROOT_DIR, 'build', 'bench') };
+  const o = { quick: false, json: false, workloads: Object.keys(WORKLOADS), contenders: CONTENDERS, reps: null, build: true, buildDir: path.join(ROOT_DIR, 'build-bench') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
