@@ -1,0 +1,138 @@
+/* buddy.c -- split and coalesce. See buddy.h. */
+#include "buddy.h"
+#include "chunkmap.h"
+#include "os.h"
+
+#define BLOCK(o) ((uintptr_t)1 << (o))
+
+static inline void list_push(buddy_t* b, uintptr_t blk, unsigned order) {
+    free_node_t* head = &b->lists[order];
+    free_node_t* n = (free_node_t*)blk;
+    n->prev = head;
+    n->next = head->next;
+    head->next->prev = n;
+    head->next = n;
+    b->avail |= 1ull << order;
+}
+
+static inline void list_unlink(buddy_t* b, uintptr_t blk, unsigned order) {
+    free_node_t* n = (free_node_t*)blk;
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    if (b->lists[order].next == &b->lists[order]) b->avail &= ~(1ull << order);
+}
+
+void buddy_init(buddy_t* b) {
+    b->avail = 0;
+    for (unsigned o = 0; o <= OFFHEAP_MAX_ORDER; o++) b->lists[o].next = b->lists[o].prev = &b->lists[o];
+}
+
+void* buddy_take(buddy_t* b, unsigned order, unsigned st) {
+    uint64_t fits = b->avail & (~0ull << order);
+    if (!fits) return NULL;
+    unsigned o = (unsigned)__builtin_ctzll(fits);
+    uintptr_t blk = (uintptr_t)b->lists[o].next;
+    unsigned released = STATE_KIND(state_load(blk)) == ST_FREE_RELEASED ? ST_FREE_RELEASED : ST_FREE;
+    list_unlink(b, blk, o);
+    while (o > order) { /* split: the upper half goes back, keeping the released mark */
+        o--;
+        state_store(blk + BLOCK(o), STATE(o, released));
+        list_push(b, blk + BLOCK(o), o);
+    }
+    state_store(blk, STATE(order, st));
+    pool_header(pool_base_of(blk))->used_bytes += BLOCK(order);
+    return (void*)blk;
+}
+
+void buddy_give(buddy_t* b, uintptr_t blk, unsigned order) {
+    uintptr_t base = pool_base_of(blk);
+    pool_header(base)->used_bytes -= BLOCK(order);
+    uintptr_t off = blk - base;
+    while (order < OFFHEAP_MAX_ORDER) {
+        uintptr_t buddy_off = off ^ BLOCK(order);
+        if (buddy_off < POOL_META_SIZE) break; /* the metadata region never merges */
+        uint8_t s = state_load(base + buddy_off);
+        if (!STATE_IS_FREE(s) || STATE_ORDER(s) != order) break;
+        list_unlink(b, base + buddy_off, order);
+        /* the upper of the two starts no block any more */
+        state_store(base + (off > buddy_off ? off : buddy_off), ST_NONE);
+        off &= ~BLOCK(order);
+        order++;
+    }
+    /* the block being given back is resident, so the merged block counts as resident */
+    state_store(base + off, STATE(order, ST_FREE));
+    list_push(b, base + off, order);
+}
+
+void buddy_add_pool(buddy_t* b, uintptr_t base) {
+    pool_header(base)->used_bytes = 0;
+    for (unsigned o = POOL_META_ORDER; o < OFFHEAP_POOL_ORDER; o++) {
+        state_store(base + BLOCK(o), STATE(o, ST_FREE));
+        list_push(b, base + BLOCK(o), o);
+    }
+}
+
+void buddy_remove_pool(buddy_t* b, uintptr_t base) {
+    for (unsigned o = POOL_META_ORDER; o < OFFHEAP_POOL_ORDER; o++) {
+        list_unlink(b, base + BLOCK(o), o);
+        state_store(base + BLOCK(o), ST_NONE);
+    }
+}
+
+void buddy_splice(buddy_t* dst, buddy_t* src) {
+    for (unsigned o = OFFHEAP_MIN_ORDER; o <= OFFHEAP_MAX_ORDER; o++) {
+        free_node_t* s = &src->lists[o];
+        if (s->next == s) continue;
+        free_node_t* d = &dst->lists[o];
+        s->prev->next = d->next; /* src chain goes in front of dst's */
+        d->next->prev = s->prev;
+        d->next = s->next;
+        s->next->prev = d;
+        s->next = s->prev = s;
+        dst->avail |= 1ull << o;
+    }
+    src->avail = 0;
+}
+
+int buddy_grow_in_place(buddy_t* b, uintptr_t blk, unsigned order, unsigned new_order) {
+    uintptr_t base = pool_base_of(blk), off = blk - base;
+    if (off & (BLOCK(new_order) - 1)) return 0; /* not the lower buddy at every level */
+    for (unsigned o = order; o < new_order; o++) {
+        uint8_t s = state_load(blk + BLOCK(o));
+        if (!STATE_IS_FREE(s) || STATE_ORDER(s) != o) return 0;
+    }
+    for (unsigned o = order; o < new_order; o++) {
+        list_unlink(b, blk + BLOCK(o), o);
+        state_store(blk + BLOCK(o), ST_NONE);
+    }
+    pool_header(base)->used_bytes += BLOCK(new_order) - BLOCK(order);
+    return 1;
+}
+
+void buddy_shrink_in_place(buddy_t* b, uintptr_t blk, unsigned order, unsigned new_order) {
+    while (order > new_order) {
+        order--;
+        /* account the half as used so buddy_give can subtract it */
+        state_store(blk + BLOCK(order), STATE(order, ST_CACHED));
+        buddy_give(b, blk + BLOCK(order), order);
+    }
+}
+
+size_t buddy_release_pages(buddy_t* b, unsigned min_order, size_t keep_resident) {
+    size_t page = os_page_size(), released = 0;
+    for (unsigned o = min_order; o <= OFFHEAP_MAX_ORDER; o++) {
+        if (BLOCK(o) < 2 * page) continue;
+        for (free_node_t* n = b->lists[o].next; n != &b->lists[o]; n = n->next) {
+            uintptr_t blk = (uintptr_t)n;
+            if (STATE_KIND(state_load(blk)) != ST_FREE) continue;
+            if (keep_resident >= BLOCK(o)) { /* hysteresis: the hottest stay resident */
+                keep_resident -= BLOCK(o);
+                continue;
+            }
+            chunk_t* c = chunk_lookup(blk);
+            released += os_release((void*)(blk + page), BLOCK(o) - page, c->file_backed);
+            state_store(blk, STATE(o, ST_FREE_RELEASED));
+        }
+    }
+    return released;
+}

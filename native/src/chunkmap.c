@@ -1,0 +1,114 @@
+/* chunkmap.c -- the address-to-chunk table, pins, chunk lists. */
+#define _GNU_SOURCE
+#include "chunkmap.h"
+#include "pool.h"
+
+#include <pthread.h>
+#include <sys/mman.h>
+
+chunk_t* _Atomic chunk_table;
+
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static void table_map(void) {
+    size_t bytes = ((size_t)1 << (CHUNK_ADDR_BITS - CHUNK_SHIFT)) * sizeof(chunk_t);
+    void* t = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (t != MAP_FAILED) atomic_store_explicit(&chunk_table, (chunk_t*)t, RELEASE);
+}
+
+int chunk_table_init(void) {
+    pthread_once(&table_once, table_map);
+    return atomic_load_explicit(&chunk_table, ACQUIRE) ? 0 : -1;
+}
+
+chunk_t* chunk_find(uintptr_t a) {
+    chunk_t* c = chunk_lookup(a);
+    if (!c) return NULL;
+    uint8_t kind = atomic_load_explicit(&c->kind, ACQUIRE);
+    if (kind == CHUNK_TAIL) {
+        c -= c->back;
+        kind = atomic_load_explicit(&c->kind, ACQUIRE);
+        if (kind != CHUNK_HUGE || a >= chunk_base(c) + c->size) return NULL;
+    }
+    return (kind == CHUNK_POOL || kind == CHUNK_HUGE) ? c : NULL;
+}
+
+chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int file_backed) {
+    chunk_t* head = chunk_lookup(base);
+    size_t slots = (size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
+    for (size_t i = 1; i < slots; i++) {
+        head[i].back = (uint32_t)i;
+        atomic_store_explicit(&head[i].kind, CHUNK_TAIL, RELEASE);
+    }
+    atomic_store_explicit(&head->owner, owner, RELAXED);
+    head->next = head->prev = NULL;
+    head->size = size;
+    head->file_backed = (uint8_t)file_backed;
+    head->released = 0;
+    atomic_store_explicit(&head->state, 0, RELAXED);
+    atomic_store_explicit(&head->pins, 0, RELAXED);
+    atomic_store_explicit(&head->kind, (uint8_t)kind, RELEASE); /* publish last */
+    return head;
+}
+
+int chunk_retire(chunk_t* c) {
+    uint32_t expect = 0;
+    return atomic_compare_exchange_strong_explicit(&c->pins, &expect, CHUNK_RETIRED, ACQ_REL, ACQUIRE);
+}
+
+void chunk_unregister(chunk_t* c) {
+    size_t slots = (c->size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
+    for (size_t i = 0; i < slots; i++) atomic_store_explicit(&c[i].kind, CHUNK_NONE, RELEASE);
+}
+
+void chunk_list_push(chunk_t** head, chunk_t* c) {
+    c->prev = NULL;
+    c->next = *head;
+    if (*head) (*head)->prev = c;
+    *head = c;
+}
+
+void chunk_list_remove(chunk_t** head, chunk_t* c) {
+    if (c->prev) c->prev->next = c->next;
+    else *head = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->next = c->prev = NULL;
+}
+
+/* ---- binding API ---- */
+
+int offheap_chunk_of(const void* p, offheap_chunk_t* out) {
+    chunk_t* c = chunk_find((uintptr_t)p);
+    if (!c || !out) return OFFHEAP_EINVAL;
+    uintptr_t base = chunk_base(c);
+    int huge = atomic_load_explicit(&c->kind, RELAXED) == CHUNK_HUGE;
+    uintptr_t data = huge ? base : base + POOL_META_SIZE;
+    if (!huge && (uintptr_t)p < data) return OFFHEAP_EINVAL;
+    out->base = (void*)base;
+    out->data = (void*)data;
+    out->size = base + c->size - data;
+    out->is_huge = huge;
+    out->is_file_backed = c->file_backed;
+    return OFFHEAP_OK;
+}
+
+int offheap_pin(const void* chunk_base_ptr) {
+    uintptr_t base = (uintptr_t)chunk_base_ptr;
+    chunk_t* c = chunk_find(base);
+    if (!c || chunk_base(c) != base) return OFFHEAP_EINVAL;
+    uint32_t v = atomic_load_explicit(&c->pins, RELAXED);
+    do {
+        if (v & CHUNK_RETIRED) return OFFHEAP_EINVAL; /* being unmapped */
+    } while (!atomic_compare_exchange_weak_explicit(&c->pins, &v, v + 1, ACQ_REL, RELAXED));
+    return OFFHEAP_OK;
+}
+
+void offheap_unpin(const void* chunk_base_ptr) {
+    uintptr_t base = (uintptr_t)chunk_base_ptr;
+    chunk_t* c = chunk_lookup(base);
+    if (!c) return;
+    uint32_t v = atomic_load_explicit(&c->pins, RELAXED);
+    do {
+        if ((v & ~CHUNK_RETIRED) == 0) return; /* unbalanced unpin: ignore */
+    } while (!atomic_compare_exchange_weak_explicit(&c->pins, &v, v - 1, ACQ_REL, RELAXED));
+}

@@ -1,0 +1,119 @@
+/* heap.h -- the per-thread heap: buddy lists, slab caches, huge blocks,
+ * counters, and the cross-thread inbox.
+ *
+ * Reclamation rule: a heap_t is never freed or unmapped. It lives in
+ * heap_table[id] for the life of the process and is reused with its id, so
+ * any thread holding a stale heap pointer (a pool's owner read a moment ago)
+ * can still read it and push to its inbox safely; see remote.c.
+ */
+#ifndef OFFHEAP_HEAP_H
+#define OFFHEAP_HEAP_H
+
+#include "buddy.h"
+#include "chunkmap.h"
+#include "offheap.h"
+#include "platform.h"
+
+#ifndef OFFHEAP_MAX_HEAPS
+#define OFFHEAP_MAX_HEAPS 4096 /* concurrent heaps; more threads share the overflow heap */
+#endif
+
+#define SLAB_MIN_ORDER 6
+#define SLAB_MAX_ORDER 16 /* 64 B .. 64 KiB are cached per thread */
+#define SLAB_ORDERS    (SLAB_MAX_ORDER - SLAB_MIN_ORDER + 1)
+#define SLAB_MAX_ITEMS 4096u
+#define SLAB_STORAGE   16368u /* sum over orders of min(1 MiB >> o, SLAB_MAX_ITEMS) */
+
+typedef struct slab {
+    _Atomic uint32_t count; /* written by the owner only; atomic for stats readers */
+    uint32_t cap;           /* from the byte budget */
+    void** items;           /* LIFO stack of ST_CACHED blocks */
+} slab_t;
+
+typedef struct heap_counters {
+    _Atomic uint64_t alloc_count, free_count, bytes_live, bytes_peak, slab_hits;
+    _Atomic uint64_t pool_count, swap_pool_count, bytes_mapped, bytes_swap;
+    _Atomic uint64_t huge_count, huge_bytes, remote_frees;
+    _Atomic uint64_t live_by_order[OFFHEAP_ORDER_COUNT];
+} heap_counters_t;
+
+enum heap_status { HEAP_UNUSED = 0, HEAP_LIVE = 1, HEAP_PENDING = 2 };
+
+typedef struct heap {
+    /* owner-only, hot */
+    slab_t slabs[SLAB_ORDERS];
+    heap_counters_t ct;
+    buddy_t buddy;
+    chunk_t* pools;       /* pools owned */
+    chunk_t* huge_live;   /* live huge blocks owned */
+    chunk_t* huge_cache;  /* freed huge mappings kept for reuse (MRU first) */
+    size_t huge_cache_bytes;
+    uint32_t slab_budget; /* budget the caps were computed from */
+    uint32_t id;
+    _Atomic int status;   /* enum heap_status */
+    struct heap* pending_next; /* pending-merge LIFO link */
+
+    /* written by other threads: own cache line */
+    _Alignas(64) _Atomic uintptr_t inbox; /* MPSC stack of freed blocks, or INBOX_CLOSED */
+    _Atomic uint64_t remote_pending;
+
+    _Alignas(64) void* slab_storage[SLAB_STORAGE];
+} heap_t;
+
+#define INBOX_CLOSED ((uintptr_t)1)
+
+extern OFFHEAP_TLS heap_t* tls_heap;
+
+static inline unsigned order_of(size_t n) {
+    return n <= 64 ? OFFHEAP_MIN_ORDER : (unsigned)(64 - __builtin_clzll((unsigned long long)(n - 1)));
+}
+
+/* Counting, owner only. */
+static inline void count_alloc(heap_t* h, unsigned order) {
+    uint64_t live = counter_get(&h->ct.bytes_live) + ((uint64_t)1 << order);
+    atomic_store_explicit(&h->ct.bytes_live, live, RELAXED);
+    if (live > counter_get(&h->ct.bytes_peak)) atomic_store_explicit(&h->ct.bytes_peak, live, RELAXED);
+    counter_add(&h->ct.alloc_count, 1);
+    counter_add(&h->ct.live_by_order[order - OFFHEAP_MIN_ORDER], 1);
+}
+static inline void count_free(heap_t* h, unsigned order) {
+    counter_sub(&h->ct.bytes_live, (uint64_t)1 << order);
+    counter_add(&h->ct.free_count, 1);
+    counter_sub(&h->ct.live_by_order[order - OFFHEAP_MIN_ORDER], 1);
+}
+
+/* heap.c */
+heap_t* heap_current_or_create(void); /* NULL only when no heap can be had */
+/* Frees a block this heap owns; `from` is its current state byte kind. */
+void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, unsigned order);
+/* The slow path: take a block of `order` from the buddy lists, draining the
+ * inbox, adopting pending heaps and mapping a pool as needed. */
+void* heap_take_block(heap_t* h, unsigned order, unsigned st);
+/* Unmaps empty pools beyond `keep_empty` (pinned ones stay). */
+size_t heap_trim_pools(heap_t* h, unsigned keep_empty, uint64_t* pools_unmapped);
+
+/* slab.c */
+void slab_setup(heap_t* h);
+void* slab_refill(heap_t* h, unsigned order); /* one LIVE block, cache topped up; NULL if OOM */
+void slab_overflow(heap_t* h, unsigned order); /* cache full: give half back */
+uint64_t slab_flush(heap_t* h);                 /* everything back to the buddy lists */
+
+/* huge.c */
+void* huge_alloc(heap_t* h, size_t size);
+void huge_free_owned(heap_t* h, chunk_t* c);
+void huge_trim_cache(heap_t* h, size_t keep_bytes, offheap_gc_report_t* r);
+
+/* remote.c */
+int  remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state, uint8_t live_state);
+uint64_t heap_drain_inbox(heap_t* h);
+uint64_t heap_adopt_pending(heap_t* h);
+void heap_push_pending(heap_t* h);
+
+/* heapid.c */
+heap_t* heap_claim(void);       /* a free heap struct with a fresh id, or NULL */
+heap_t* heap_claim_overflow(void); /* the shared heap of threads beyond OFFHEAP_MAX_HEAPS */
+void heap_unclaim(heap_t* h);   /* id back to the bitmap */
+heap_t* heap_at(uint32_t id);   /* NULL if never created */
+uint32_t heap_id_limit(void);   /* ids ever handed out are < this */
+
+#endif

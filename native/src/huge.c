@@ -1,0 +1,108 @@
+/* huge.c -- blocks above 16 MiB: their own page-rounded mapping, aligned to
+ * 32 MiB so the chunk map finds them, and a small per-heap cache of freed
+ * mappings whose pages stay resident for fast reuse. */
+#include "heap.h"
+#include "config.h"
+#include "os.h"
+#include "pool.h"
+
+#include <errno.h>
+
+static void count_mapping(heap_t* h, chunk_t* c, int sign) {
+    uint64_t n = c->size;
+    if (sign > 0) {
+        counter_add(&h->ct.bytes_mapped, n);
+        if (c->file_backed) counter_add(&h->ct.bytes_swap, n);
+    } else {
+        counter_sub(&h->ct.bytes_mapped, n);
+        if (c->file_backed) counter_sub(&h->ct.bytes_swap, n);
+    }
+}
+
+static chunk_t* take_cached(heap_t* h, size_t size) {
+    for (chunk_t* c = h->huge_cache; c; c = c->next) {
+        if (c->size != size) continue;
+        chunk_list_remove(&h->huge_cache, c);
+        if (!c->released) h->huge_cache_bytes -= size;
+        c->released = 0;
+        return c;
+    }
+    return NULL;
+}
+
+void* huge_alloc(heap_t* h, size_t n) {
+    size_t page = os_page_size(), size = (n + page - 1) & ~(page - 1);
+    chunk_t* c = take_cached(h, size);
+    if (!c) {
+        int file_backed;
+        void* p = os_map_aligned(size, OFFHEAP_POOL_SIZE, &file_backed);
+        if (!p) return NULL;
+        c = chunk_register((uintptr_t)p, size, CHUNK_HUGE, h, file_backed);
+        count_mapping(h, c, +1);
+    }
+    atomic_store_explicit(&c->state, STATE(0, ST_LIVE), RELEASE);
+    chunk_list_push(&h->huge_live, c);
+    counter_add(&h->ct.huge_count, 1);
+    counter_add(&h->ct.huge_bytes, size);
+    counter_add(&h->ct.alloc_count, 1);
+    uint64_t live = counter_get(&h->ct.bytes_live) + size;
+    atomic_store_explicit(&h->ct.bytes_live, live, RELAXED);
+    if (live > counter_get(&h->ct.bytes_peak)) atomic_store_explicit(&h->ct.bytes_peak, live, RELAXED);
+    return (void*)chunk_base(c);
+}
+
+/* Unmaps c unless script may still view it; then its pages go instead. */
+static int unmap_or_release(heap_t* h, chunk_t* c, offheap_gc_report_t* r) {
+    if (chunk_retire(c)) {
+        uintptr_t base = chunk_base(c);
+        count_mapping(h, c, -1);
+        if (r) {
+            r->huge_unmapped++;
+            r->bytes_unmapped += c->size;
+        }
+        chunk_unregister(c);
+        os_unmap((void*)base, c->size);
+        return 1;
+    }
+    if (!c->released) {
+        size_t n = os_release((void*)chunk_base(c), c->size, c->file_backed);
+        if (r) r->bytes_released += n;
+        c->released = 1;
+    }
+    return 0;
+}
+
+void huge_trim_cache(heap_t* h, size_t keep_bytes, offheap_gc_report_t* r) {
+    size_t kept = 0;
+    chunk_t* next;
+    for (chunk_t* c = h->huge_cache; c; c = next) {
+        next = c->next;
+        if (c->released) { /* a pinned mapping whose pages already went: unmap once unpinned */
+            if (!chunk_pinned(c)) {
+                chunk_list_remove(&h->huge_cache, c);
+                unmap_or_release(h, c, r);
+            }
+            continue;
+        }
+        if (kept + c->size <= keep_bytes) {
+            kept += c->size;
+            continue;
+        }
+        h->huge_cache_bytes -= c->size;
+        chunk_list_remove(&h->huge_cache, c);
+        if (!unmap_or_release(h, c, r)) chunk_list_push(&h->huge_cache, c); /* pinned: kept, released */
+    }
+}
+
+void huge_free_owned(heap_t* h, chunk_t* c) {
+    atomic_store_explicit(&c->state, STATE(0, ST_FREE), RELAXED);
+    chunk_list_remove(&h->huge_live, c);
+    counter_sub(&h->ct.huge_count, 1);
+    counter_sub(&h->ct.huge_bytes, c->size);
+    counter_add(&h->ct.free_count, 1);
+    counter_sub(&h->ct.bytes_live, c->size);
+    c->released = 0;
+    chunk_list_push(&h->huge_cache, c);
+    h->huge_cache_bytes += c->size;
+    huge_trim_cache(h, config_huge_cache_bytes(), NULL);
+}

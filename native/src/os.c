@@ -1,0 +1,77 @@
+/* os.c -- mmap-level helpers. */
+#define _GNU_SOURCE
+#include "os.h"
+#include "config.h"
+#include "offheap.h"
+#include "swap.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+size_t os_page_size(void) {
+    static size_t page;
+    if (!page) page = (size_t)sysconf(_SC_PAGESIZE);
+    return page;
+}
+
+void* os_reserve_aligned(size_t size, size_t align) {
+    size_t span = size + align;
+    if (span < size) return NULL;
+    void* raw = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED) return NULL;
+    uintptr_t start = (uintptr_t)raw, aligned = (start + align - 1) & ~(uintptr_t)(align - 1);
+    if (aligned > start) munmap(raw, aligned - start);
+    uintptr_t end = start + span, kept_end = aligned + size;
+    if (end > kept_end) munmap((void*)kept_end, end - kept_end);
+    return (void*)aligned;
+}
+
+/* Anonymous, committed (no MAP_NORESERVE): under Linux's heuristic overcommit
+ * this is exactly where a mapping larger than RAM+swap is refused. */
+static int map_anonymous_fixed(void* addr, size_t size) {
+    void* p = mmap(addr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    return p == MAP_FAILED ? -1 : 0;
+}
+
+void* os_map_aligned(size_t size, size_t align, int* file_backed) {
+    int policy = config_swap_policy();
+    *file_backed = 0;
+    void* addr = os_reserve_aligned(size, align);
+    if (!addr) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (policy != OFFHEAP_SWAP_ALWAYS) {
+        if (map_anonymous_fixed(addr, size) == 0) return addr;
+        int refused = errno == ENOMEM;
+        /* A failed MAP_FIXED may have dropped the reservation: take a new one. */
+        munmap(addr, size);
+        if (!refused || policy == OFFHEAP_SWAP_NEVER || !(addr = os_reserve_aligned(size, align))) {
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
+    if (swap_map_fixed(addr, size) != 0) {
+        munmap(addr, size);
+        errno = ENOMEM;
+        return NULL;
+    }
+    *file_backed = 1;
+    return addr;
+}
+
+void os_unmap(void* p, size_t size) { munmap(p, size); }
+
+size_t os_release(void* p, size_t size, int file_backed) {
+    size_t page = os_page_size();
+    uintptr_t start = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)(page - 1);
+    if (end <= start) return 0;
+    int advice = MADV_DONTNEED;
+#ifdef MADV_REMOVE
+    if (file_backed) advice = MADV_REMOVE; /* punches a hole: frees the disk blocks too */
+#endif
+    return madvise((void*)start, end - start, advice) == 0 ? end - start : 0;
+}

@@ -1,0 +1,66 @@
+/* pool.h -- layout of a 32 MiB pool and the per-block state bytes.
+ *
+ * A pool is aligned to its size. Its first 512 KiB are metadata: a small
+ * header, then one state byte per 64-byte granule of the pool (the bytes
+ * that would describe the metadata region itself hold the header). Only the
+ * byte of a block's first granule is meaningful; every other byte is 0, so an
+ * interior pointer is recognised in O(1). Blocks carry no header of their own.
+ */
+#ifndef OFFHEAP_POOL_H
+#define OFFHEAP_POOL_H
+
+#include "chunkmap.h"
+#include "offheap.h"
+#include "platform.h"
+
+#define POOL_META_ORDER 19
+#define POOL_META_SIZE  ((uintptr_t)1 << POOL_META_ORDER)
+#define POOL_MASK       ((uintptr_t)OFFHEAP_POOL_SIZE - 1)
+#define GRANULE_SHIFT   OFFHEAP_MIN_ORDER
+
+/* State byte: order in the low 5 bits, block state in the high 3. */
+enum block_state {
+    ST_NONE = 0,          /* not a block start */
+    ST_FREE = 1,          /* on a buddy free list, pages resident */
+    ST_FREE_RELEASED = 2, /* on a buddy free list, pages given back */
+    ST_LIVE = 3,          /* allocated */
+    ST_CACHED = 4,        /* in the owner's slab cache */
+    ST_REMOTE = 5,        /* freed by another thread, queued to the owner */
+    ST_TRANSIT = 6        /* handed off (offheap_handoff), waiting for offheap_adopt */
+};
+#define STATE(order, st)  ((uint8_t)((order) | ((st) << 5)))
+#define STATE_ORDER(b)    ((unsigned)(b) & 31u)
+#define STATE_KIND(b)     ((unsigned)(b) >> 5)
+#define STATE_IS_FREE(b)  (STATE_KIND(b) == ST_FREE || STATE_KIND(b) == ST_FREE_RELEASED)
+
+typedef struct pool_header {
+    uint64_t used_bytes; /* bytes not on the buddy free lists; owner-only */
+} pool_header_t;
+
+static inline uintptr_t pool_base_of(uintptr_t a) { return a & ~POOL_MASK; }
+static inline pool_header_t* pool_header(uintptr_t base) { return (pool_header_t*)base; }
+static inline _Atomic uint8_t* pool_state(uintptr_t a) {
+    uintptr_t base = pool_base_of(a);
+    return (_Atomic uint8_t*)(base + ((a - base) >> GRANULE_SHIFT));
+}
+static inline uint8_t state_load(uintptr_t a) {
+    return atomic_load_explicit(pool_state(a), RELAXED);
+}
+/* Owner-only transitions of blocks nobody else may touch (free, cached). */
+static inline void state_store(uintptr_t a, uint8_t v) {
+    atomic_store_explicit(pool_state(a), v, RELAXED);
+}
+/* The one transition other threads race on: from an expected state. */
+static inline int state_cas(uintptr_t a, uint8_t expect, uint8_t desired) {
+    return atomic_compare_exchange_strong_explicit(pool_state(a), &expect, desired, ACQ_REL, RELAXED);
+}
+
+struct heap;
+/* Maps a pool for heap h (per the swap policy) and publishes it; returns its
+ * base or 0 with errno ENOMEM. Blocks are added by buddy_add_pool. */
+uintptr_t pool_map(struct heap* h, int* file_backed);
+/* Unmaps an empty, unpinned pool (already off every free list). Returns 0
+ * when it is pinned and must stay mapped. */
+int pool_unmap(chunk_t* c);
+
+#endif

@@ -1,0 +1,53 @@
+/* stats.c -- per-thread and process-wide statistics. Counters are written by
+ * their heap's owner with relaxed stores and summed here with relaxed loads:
+ * a process-wide snapshot taken while threads run is approximate, one taken
+ * when they are quiet is exact. */
+#include "heap.h"
+
+#include <string.h>
+
+static void add_heap(offheap_stats_t* out, heap_t* h) {
+    const heap_counters_t* ct = &h->ct;
+    out->alloc_count += counter_get(&ct->alloc_count);
+    out->free_count += counter_get(&ct->free_count);
+    out->bytes_live += counter_get(&ct->bytes_live);
+    uint64_t peak = counter_get(&ct->bytes_peak);
+    if (peak > out->bytes_peak) out->bytes_peak = peak;
+    out->slab_hits += counter_get(&ct->slab_hits);
+    out->pool_count += counter_get(&ct->pool_count);
+    out->swap_pool_count += counter_get(&ct->swap_pool_count);
+    out->bytes_mapped += counter_get(&ct->bytes_mapped);
+    out->bytes_swap += counter_get(&ct->bytes_swap);
+    out->huge_count += counter_get(&ct->huge_count);
+    out->huge_bytes += counter_get(&ct->huge_bytes);
+    out->remote_frees += counter_get(&ct->remote_frees);
+    out->remote_pending += atomic_load_explicit(&h->remote_pending, RELAXED);
+    for (unsigned i = 0; i < OFFHEAP_ORDER_COUNT; i++) out->live_by_order[i] += counter_get(&ct->live_by_order[i]);
+    for (unsigned o = SLAB_MIN_ORDER; o <= SLAB_MAX_ORDER; o++)
+        out->bytes_cached += (uint64_t)atomic_load_explicit(&h->slabs[o - SLAB_MIN_ORDER].count, RELAXED) << o;
+}
+
+void offheap_stats(offheap_stats_t* out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (tls_heap) {
+        add_heap(out, tls_heap);
+        out->heaps_live = 1;
+    }
+}
+
+void offheap_global_stats(offheap_stats_t* out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    uint32_t limit = heap_id_limit();
+    for (uint32_t id = 0; id <= OFFHEAP_MAX_HEAPS; id++) {
+        if (id == limit) id = OFFHEAP_MAX_HEAPS; /* skip never-used ids, keep the overflow heap */
+        heap_t* h = heap_at(id);
+        if (!h) continue;
+        int status = atomic_load_explicit(&h->status, ACQUIRE);
+        if (status == HEAP_UNUSED) continue;
+        add_heap(out, h);
+        if (status == HEAP_LIVE) out->heaps_live++;
+        else out->heaps_pending++;
+    }
+}

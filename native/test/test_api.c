@@ -1,0 +1,367 @@
+/* test_api.c -- the public API, one behaviour at a time, with real mmaps. */
+#define _GNU_SOURCE
+#include "check.h"
+#include "introspect.h"
+#include "offheap.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MiB ((size_t)1 << 20)
+
+static size_t rss_bytes(void) {
+    long pages = 0, resident = 0;
+    FILE* f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Runs fn on a fresh thread, hence a fresh heap with known layout. */
+static void on_fresh_thread(void (*fn)(void)) {
+    pthread_t t;
+    pthread_create(&t, NULL, (void* (*)(void*))(void*)fn, NULL);
+    pthread_join(t, NULL);
+}
+
+static void sizes_round_to_powers_of_two_and_align(void) {
+    struct { size_t ask, block; } cases[] = {
+        {1, 64}, {63, 64}, {64, 64}, {65, 128}, {100, 128}, {4095, 4096}, {4096, 4096}, {4097, 8192},
+        {65536, 65536}, {MiB, MiB}, {MiB + 1, 2 * MiB}, {16 * MiB, 16 * MiB},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        void* p = offheap_alloc(cases[i].ask);
+        CHECK(p != NULL);
+        CHECK_EQ(offheap_usable_size(p), cases[i].block);
+        CHECK_EQ((uintptr_t)p % cases[i].block, 0);
+        memset(p, 0xAB, cases[i].ask);
+        CHECK_EQ(offheap_free(p), 0);
+        CHECK_EQ(offheap_usable_size(p), 0);
+    }
+}
+
+static void zero_and_absurd_sizes_are_einval(void) {
+    errno = 0;
+    CHECK(offheap_alloc(0) == NULL);
+    CHECK_EQ(errno, EINVAL);
+    errno = 0;
+    CHECK(offheap_alloc(OFFHEAP_MAX_ALLOC + 1) == NULL);
+    CHECK_EQ(errno, EINVAL);
+    errno = 0;
+    CHECK(offheap_alloc(SIZE_MAX) == NULL);
+    CHECK_EQ(errno, EINVAL);
+    void* p = offheap_alloc(10);
+    CHECK(p != NULL);
+    CHECK_EQ(offheap_free(p), 0);
+}
+
+static int a_static_int;
+
+static void bad_frees_are_rejected_and_harmless(void) {
+    int on_stack = 0;
+    void* from_malloc = malloc(128);
+    char* p = offheap_alloc(256);
+    char* huge = offheap_alloc(40 * MiB);
+    memset(p, 7, 256);
+    offheap_chunk_t c;
+    CHECK_EQ(offheap_chunk_of(p, &c), 0);
+
+    CHECK_EQ(offheap_free(NULL), 0);
+    CHECK_EQ(offheap_free(&on_stack), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free(from_malloc), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free(&a_static_int), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free((void*)(uintptr_t)0x1000), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free((void*)((uintptr_t)1 << 60)), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free(p + 1), OFFHEAP_EINVAL);      /* interior, unaligned */
+    CHECK_EQ(offheap_free(p + 64), OFFHEAP_EINVAL);     /* interior, granule-aligned */
+    CHECK_EQ(offheap_free(p + 128), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free(c.base), OFFHEAP_EINVAL);     /* pool metadata */
+    CHECK_EQ(offheap_free((char*)c.base + 4096), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free(huge + 4096), OFFHEAP_EINVAL); /* inside a huge block */
+    CHECK_EQ(offheap_free(huge + 32 * MiB), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_usable_size(p + 64), 0);
+    CHECK_EQ(offheap_usable_size(&on_stack), 0);
+
+    for (int i = 0; i < 256; i++) CHECK_EQ((unsigned char)p[i], 7); /* untouched */
+    CHECK_EQ(offheap_free(p), 0);
+    CHECK_EQ(offheap_free(p), OFFHEAP_EINVAL); /* double free */
+    CHECK_EQ(offheap_free(huge), 0);
+    CHECK_EQ(offheap_free(huge), OFFHEAP_EINVAL);
+    free(from_malloc);
+
+    /* the heap still works */
+    void* q = offheap_alloc(256);
+    CHECK(q != NULL);
+    memset(q, 1, 256);
+    CHECK_EQ(offheap_free(q), 0);
+}
+
+static void stats_count_block_sizes(void) {
+    offheap_stats_t a, b;
+    offheap_stats(&a);
+    void* p = offheap_alloc(4096);
+    void* q = offheap_alloc(100);
+    offheap_stats(&b);
+    CHECK_EQ(b.bytes_live - a.bytes_live, 4096 + 128);
+    CHECK_EQ(b.alloc_count - a.alloc_count, 2);
+    CHECK_EQ(b.live_by_order[12 - OFFHEAP_MIN_ORDER] - a.live_by_order[12 - OFFHEAP_MIN_ORDER], 1);
+    CHECK_EQ(b.live_by_order[7 - OFFHEAP_MIN_ORDER] - a.live_by_order[7 - OFFHEAP_MIN_ORDER], 1);
+    CHECK(b.bytes_peak >= b.bytes_live);
+    CHECK(b.pool_count >= 1);
+    CHECK(b.bytes_mapped >= OFFHEAP_POOL_SIZE);
+    offheap_free(p);
+    offheap_free(q);
+    offheap_stats(&b);
+    CHECK_EQ(b.bytes_live, a.bytes_live);
+    CHECK_EQ(b.free_count - a.free_count, 2);
+    CHECK(b.bytes_cached >= 4096 + 128); /* both went to slab caches */
+
+    void* r = offheap_alloc(4096); /* comes straight back from the cache */
+    offheap_stats_t c;
+    offheap_stats(&c);
+    CHECK(c.slab_hits > b.slab_hits);
+    offheap_free(r);
+}
+
+static void exact_fit_for_powers_of_two(void) {
+    /* a 1 Mi-element f64 column takes exactly 8 MiB, not 16 */
+    offheap_stats_t a, b;
+    offheap_stats(&a);
+    void* col = offheap_alloc(8 * MiB);
+    offheap_stats(&b);
+    CHECK_EQ(b.bytes_live - a.bytes_live, 8 * MiB);
+    CHECK_EQ(offheap_usable_size(col), 8 * MiB);
+    offheap_free(col);
+}
+
+static void huge_blocks_are_page_rounded_and_reused(void) {
+    offheap_stats_t a, b;
+    offheap_stats(&a);
+    char* p = offheap_alloc(100 * MiB);
+    CHECK(p != NULL);
+    CHECK_EQ((uintptr_t)p % OFFHEAP_POOL_SIZE, 0);
+    CHECK_EQ(offheap_usable_size(p), 100 * MiB);
+    offheap_stats(&b);
+    CHECK_EQ(b.bytes_mapped - a.bytes_mapped, 100 * MiB); /* not 128 or 256 */
+    CHECK_EQ(b.huge_count - a.huge_count, 1);
+    CHECK_EQ(b.huge_bytes - a.huge_bytes, 100 * MiB);
+    CHECK_EQ(b.bytes_live - a.bytes_live, 100 * MiB);
+    p[0] = 1;
+    p[100 * MiB - 1] = 2;
+    CHECK_EQ(offheap_free(p), 0);
+    char* again = offheap_alloc(100 * MiB - 100); /* same page-rounded size: from the cache */
+    CHECK(again == p);
+    CHECK_EQ(offheap_free(again), 0);
+
+    char* odd = offheap_alloc(16 * MiB + 1);
+    CHECK_EQ(offheap_usable_size(odd), 16 * MiB + 4096);
+    offheap_free(odd);
+    offheap_gc();
+}
+
+static void realloc_in_place_and_moving_body(void) {
+    char* p = offheap_alloc(128 << 10);
+    memset(p, 5, 128 << 10);
+    char* g = offheap_realloc(p, 256 << 10); /* upper buddy is free on a fresh heap */
+    CHECK(g == p);
+    CHECK_EQ(offheap_usable_size(g), 256 << 10);
+    CHECK(g[0] == 5 && g[(128 << 10) - 1] == 5);
+    offheap_stats_t s;
+    offheap_stats(&s);
+    CHECK_EQ(s.bytes_live, 256 << 10);
+
+    char* sh = offheap_realloc(g, 70 << 10); /* shrink in place: order 17 */
+    CHECK(sh == p);
+    CHECK_EQ(offheap_usable_size(sh), 128 << 10);
+    offheap_stats(&s);
+    CHECK_EQ(s.bytes_live, 128 << 10);
+
+    char* blocker = offheap_alloc(128 << 10); /* takes the upper buddy */
+    CHECK(blocker == p + (128 << 10));
+    char* moved = offheap_realloc(sh, MiB);
+    CHECK(moved != NULL && moved != p);
+    CHECK(moved[0] == 5 && moved[(70 << 10) - 1] == 5);
+    CHECK_EQ(offheap_usable_size(p), 0); /* old one freed */
+
+    errno = 0;
+    CHECK(offheap_realloc(moved, OFFHEAP_MAX_ALLOC + 1) == NULL); /* failure keeps the block */
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(offheap_usable_size(moved), MiB);
+    CHECK(offheap_realloc(moved + 64, 10) == NULL);
+
+    char* big = offheap_realloc(moved, 20 * MiB); /* pool -> huge */
+    CHECK(big && big[0] == 5);
+    char* small = offheap_realloc(big, 1000); /* huge -> pool */
+    CHECK(small && small[999] == 5);
+    CHECK_EQ(offheap_usable_size(small), 1024);
+    void* fresh = offheap_realloc(NULL, 10);
+    CHECK_EQ(offheap_usable_size(fresh), 64);
+    offheap_free(fresh);
+    offheap_free(small);
+    offheap_free(blocker);
+    offheap_stats(&s);
+    CHECK_EQ(s.bytes_live, 0);
+    CHECK_EQ(s.alloc_count, s.free_count);
+}
+static void realloc_in_place_and_moving(void) { on_fresh_thread(realloc_in_place_and_moving_body); }
+
+static void gc_returns_memory_body(void) {
+    enum { N = 256 };
+    void* blocks[N];
+    size_t before = rss_bytes();
+    for (int i = 0; i < N; i++) {
+        blocks[i] = offheap_alloc(MiB);
+        memset(blocks[i], i, MiB);
+    }
+    size_t peak = rss_bytes();
+    CHECK(peak > before + 200 * MiB);
+    for (int i = 0; i < N; i++) CHECK_EQ(offheap_free(blocks[i]), 0);
+    offheap_gc_report_t r;
+    offheap_gc_ex(&r);
+    size_t after = rss_bytes();
+    CHECK(after + 200 * MiB < peak); /* RSS really dropped */
+    CHECK(r.pools_unmapped >= 6);
+    CHECK(r.bytes_unmapped >= 6 * OFFHEAP_POOL_SIZE);
+    offheap_stats_t s;
+    offheap_stats(&s);
+    CHECK_EQ(s.pool_count, 1); /* one empty pool retained */
+    CHECK_EQ(s.bytes_live, 0);
+    CHECK(heap_fully_coalesced());
+}
+static void gc_returns_memory(void) { on_fresh_thread(gc_returns_memory_body); }
+
+static void pinned_ranges_are_never_unmapped_body(void) {
+    char* p = offheap_alloc(64 * MiB);
+    offheap_chunk_t c;
+    CHECK_EQ(offheap_chunk_of(p + 123, &c), 0);
+    CHECK(c.base == p && c.data == p && c.size == 64 * MiB && c.is_huge);
+    CHECK_EQ(offheap_pin(c.base), 0);
+    memset(p, 9, 64 * MiB);
+    CHECK_EQ(offheap_free(p), 0);
+    offheap_gc_report_t r;
+    offheap_gc_ex(&r);
+    CHECK_EQ(r.huge_unmapped, 0);           /* pinned: kept mapped ... */
+    CHECK(r.bytes_released >= 60 * MiB);    /* ... but its pages are gone */
+    CHECK_EQ(p[0], 0);                      /* a stale view reads zeros, no fault */
+    p[1] = 1;                               /* and may even write */
+    offheap_unpin(c.base);
+    offheap_gc_ex(&r);
+    CHECK_EQ(r.huge_unmapped, 1);
+    CHECK_EQ(offheap_chunk_of(p, &c), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_pin(p), OFFHEAP_EINVAL);
+
+    /* pools: a pinned empty pool stays, unpinned it goes */
+    void* a = offheap_alloc(16 * MiB);
+    void* b = offheap_alloc(16 * MiB); /* second pool */
+    offheap_chunk_t ca, cb;
+    offheap_chunk_of(a, &ca);
+    offheap_chunk_of(b, &cb);
+    CHECK(ca.base != cb.base);
+    CHECK((char*)ca.data == (char*)ca.base + (512 << 10));
+    CHECK_EQ(ca.size, OFFHEAP_POOL_SIZE - (512 << 10));
+    CHECK_EQ(offheap_pin(ca.base), 0);
+    CHECK_EQ(offheap_pin(cb.base), 0);
+    offheap_free(a);
+    offheap_free(b);
+    offheap_gc_ex(&r);
+    CHECK_EQ(r.pools_unmapped, 0);
+    offheap_unpin(ca.base);
+    offheap_unpin(cb.base);
+    offheap_gc_ex(&r);
+    CHECK_EQ(r.pools_unmapped, 1); /* the other is the retained empty pool */
+}
+static void pinned_ranges_are_never_unmapped(void) { on_fresh_thread(pinned_ranges_are_never_unmapped_body); }
+
+static void handoff_and_adopt(void) {
+    char* p = offheap_alloc(1000);
+    CHECK_EQ(offheap_handoff(p), 0);
+    CHECK_EQ(offheap_handoff(p), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free(p), OFFHEAP_EINVAL); /* in transit: nobody frees it */
+    CHECK_EQ(offheap_usable_size(p), 1024);
+    CHECK_EQ(offheap_adopt(p), 0);
+    CHECK_EQ(offheap_adopt(p), OFFHEAP_EINVAL); /* exactly once */
+    CHECK_EQ(offheap_free(p), 0);
+    CHECK_EQ(offheap_handoff(p), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_adopt(p), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_handoff(p + 64), OFFHEAP_EINVAL);
+    int x;
+    CHECK_EQ(offheap_adopt(&x), OFFHEAP_EINVAL);
+    char* h = offheap_alloc(20 * MiB);
+    CHECK_EQ(offheap_handoff(h), 0);
+    CHECK_EQ(offheap_free(h), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_adopt(h), 0);
+    CHECK_EQ(offheap_free(h), 0);
+}
+
+static void configure_validates(void) {
+    offheap_config_t cfg = {0};
+    CHECK_EQ(offheap_configure(NULL), OFFHEAP_EINVAL);
+    cfg.set = 1u << 20;
+    CHECK_EQ(offheap_configure(&cfg), OFFHEAP_EINVAL);
+    cfg.set = OFFHEAP_CFG_SWAP_POLICY;
+    cfg.swap_policy = 7;
+    CHECK_EQ(offheap_configure(&cfg), OFFHEAP_EINVAL);
+    cfg.set = OFFHEAP_CFG_SWAP_DIR;
+    cfg.swap_dir = "/definitely/not/here";
+    CHECK_EQ(offheap_configure(&cfg), OFFHEAP_EINVAL);
+    cfg.swap_dir = "/etc/passwd"; /* not a directory */
+    CHECK_EQ(offheap_configure(&cfg), OFFHEAP_EINVAL);
+    cfg.set = OFFHEAP_CFG_SWAP_DIR | OFFHEAP_CFG_SLAB_BUDGET;
+    cfg.swap_dir = "/tmp";
+    cfg.slab_budget = (size_t)1 << 30; /* too big: nothing applied */
+    CHECK_EQ(offheap_configure(&cfg), OFFHEAP_EINVAL);
+    offheap_config_t now;
+    offheap_get_config(&now);
+    CHECK_EQ(now.slab_budget, 256 << 10);
+    cfg.slab_budget = 64 << 10;
+    CHECK_EQ(offheap_configure(&cfg), 0);
+    offheap_get_config(&now);
+    CHECK_EQ(now.slab_budget, 64 << 10);
+    CHECK(strcmp(now.swap_dir, "/tmp/") == 0);
+    CHECK_EQ(now.swap_policy, OFFHEAP_SWAP_AUTO);
+    cfg.set = OFFHEAP_CFG_SLAB_BUDGET;
+    cfg.slab_budget = 256 << 10;
+    CHECK_EQ(offheap_configure(&cfg), 0);
+}
+
+static void slab_disabled_still_allocates_body(void) {
+    offheap_config_t cfg = {.set = OFFHEAP_CFG_SLAB_BUDGET, .slab_budget = 0};
+    CHECK_EQ(offheap_configure(&cfg), 0);
+    offheap_gc(); /* the new budget applies from the next flush */
+    offheap_stats_t a, b;
+    offheap_stats(&a);
+    for (int i = 0; i < 1000; i++) {
+        void* p = offheap_alloc(100);
+        CHECK(p != NULL);
+        CHECK_EQ(offheap_free(p), 0);
+    }
+    offheap_stats(&b);
+    CHECK_EQ(b.slab_hits, a.slab_hits);
+    CHECK_EQ(b.bytes_cached, 0);
+    cfg.slab_budget = 256 << 10;
+    offheap_configure(&cfg);
+    offheap_gc();
+    CHECK(heap_fully_coalesced());
+}
+static void slab_disabled_still_allocates(void) { on_fresh_thread(slab_disabled_still_allocates_body); }
+
+int main(void) {
+    RUN(sizes_round_to_powers_of_two_and_align);
+    RUN(zero_and_absurd_sizes_are_einval);
+    RUN(bad_frees_are_rejected_and_harmless);
+    RUN(stats_count_block_sizes);
+    RUN(exact_fit_for_powers_of_two);
+    RUN(huge_blocks_are_page_rounded_and_reused);
+    RUN(realloc_in_place_and_moving);
+    RUN(gc_returns_memory);
+    RUN(pinned_ranges_are_never_unmapped);
+    RUN(handoff_and_adopt);
+    RUN(configure_validates);
+    RUN(slab_disabled_still_allocates);
+    return CHECK_SUMMARY();
+}
