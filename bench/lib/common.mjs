@@ -213,11 +213,14 @@ export function linePanel({ x, y, width, height, title, yLabel, xLabel, lines, x
   const pw = width - padL - padR, ph = height - padT - padB;
   const ys = lines.flatMap((l) => l.points.map((p) => p[1])).filter(Number.isFinite);
   const xs = lines.flatMap((l) => l.points.map((p) => p[0])).filter(Number.isFinite);
-  let lo, hi;
+  let lo, hi, linStep = 1;
   if (logY) [lo, hi] = logDomain(ys);
   else {
     lo = 0;
-    hi = Math.max(1, ...ys) * 1.1;
+    const raw = (Math.max(1e-9, ...ys) * 1.05) / 5;
+    const mag = 10 ** Math.floor(Math.log10(raw));
+    linStep = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => st >= raw);
+    hi = Math.ceil((Math.max(1e-9, ...ys) * 1.05) / linStep) * linStep;
   }
   const x0 = xLabels ? 0 : Math.min(0, ...xs), x1 = xLabels ? Math.max(1, xLabels.length - 1) : Math.max(1, ...xs);
   const inset = xLabels ? pw / (2 * Math.max(1, xLabels.length)) : 0; // categorical: half a slot each side
@@ -228,7 +231,7 @@ export function linePanel({ x, y, width, height, title, yLabel, xLabel, lines, x
       : padT + ph - ((v - lo) / (hi - lo)) * ph;
   out.push(`<g transform="translate(${x},${y})">`);
   out.push(`<text x="${padL}" y="16" font-size="14" font-weight="bold">${esc(title)}</text>`);
-  const yt = logY ? logTicks(lo, hi) : Array.from({ length: 6 }, (_, i) => lo + ((hi - lo) * i) / 5);
+  const yt = logY ? logTicks(lo, hi) : Array.from({ length: Math.round((hi - lo) / linStep) + 1 }, (_, i) => lo + i * linStep);
   for (const t of yt) {
     if (t < lo || t > hi) continue;
     out.push(`<line x1="${padL}" x2="${padL + pw}" y1="${ly(t)}" y2="${ly(t)}" stroke="#ddd"/>`);

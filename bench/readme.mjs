@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Renders README's "## Benchmarks" section from the latest committed results
+// (bench/results/<date>-native.json and <date>-js.json) plus bench/notes.md.
+//   node bench/readme.mjs          print the section
+//   node bench/readme.mjs --write  replace the text under "## Benchmarks" in README.md
+//                                  (up to the next "## " heading), nothing else
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { BENCH_DIR, ROOT_DIR, machineLine } from './lib/common.mjs';
+
+const RESULTS = path.join(BENCH_DIR, 'results');
+
+function latest(suffix) {
+  const files = existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => f.endsWith(`-${suffix}.json`)).sort() : [];
+  if (!files.length) return null;
+  const f = files[files.length - 1];
+  return { file: `bench/results/${f}`, doc: JSON.parse(readFileSync(path.join(RESULTS, f), 'utf8')) };
+}
+
+function targetsMd(doc) {
+  return doc.targets.map((t) => `- ${t.status === 'met' ? '**met**' : t.status === 'missed' ? '**missed**' : 'n/a'}: ${t.target} (${t.measured})`).join('\n');
+}
+
+const nat = latest('native');
+const js = latest('js');
+const notesFile = path.join(BENCH_DIR, 'notes.md');
+const notes = existsSync(notesFile) ? readFileSync(notesFile, 'utf8').trim() : '';
+
+const out = [];
+out.push(`Both suites run each contender in its own process, interleaved (A B C D, A B C D, ...), repeat, and report medians; every ratio compares numbers from the same run. Results: JSON in \`bench/results/<date>-{native,js}.json\`, charts in \`bench/results/{native,js}.svg\`.
+
+\`\`\`sh
+npm run bench:native                 # C allocators: offheap vs mimalloc, jemalloc, glibc (about 2-3 min)
+npm run bench:native -- --quick      # seconds: smoke test (results go to bench/results/quick/)
+npm run bench:native -- --workloads small,prodcons --reps 9 --json
+npm run bench                        # JS: offheap vs ArrayBuffer / Buffer (about 2 min)
+npm run bench -- --sizes 64,4k,1m --quick
+bash bench/ci-smoke.sh               # both --quick runs (what CI runs)
+\`\`\`
+
+The native suite needs cmake and a C compiler; mimalloc and jemalloc come from Debian (\`apt-get install libmimalloc-dev libjemalloc-dev\`) and are skipped with a printed reason when missing. Each contender is its own executable built from the same \`bench/native/harness.c\` (\`-DALLOC_...\`): offheap through \`offheap_alloc\`/\`offheap_free\`, mimalloc through \`mi_malloc\`/\`mi_free\`, jemalloc linked statically into its executable only, glibc plain; all compiled \`-O2 -fno-plt\`. The JS suite imports the package by name (the built \`dist/\` and addon) and runs one child process per (contender, size, repetition).`);
+
+const mach = (nat || js)?.doc.machine;
+if (mach) {
+  out.push(`**Machine:** ${machineLine(mach)}; load average at start ${mach.loadavg_start?.join(' / ')}. This is a shared 2-core VM: repetitions vary by the spread shown, so read ratios, not absolute numbers.`);
+}
+
+if (nat) {
+  const d = nat.doc;
+  out.push(`### Native (\`npm run bench:native\`, ${d.date.slice(0, 10)}, medians of ${d.reps})
+
+Workloads: **small** = same-thread churn, 10k live slots, free a random slot + allocate a random 16-4096 B + write 1 byte (1 op = free + alloc); **large** = the same with 16 B-1 MiB; **producer/consumer** = one thread allocates 16-4096 B and passes blocks through a bounded SPSC ring to another that frees them (100% cross-thread frees), RSS sampled every 10 ms; **thread churn** = rounds of 4 short-lived threads that allocate and swap blocks into a shared 10k-slot array, freeing blocks allocated by other (mostly exited) threads.
+
+${d.markdown}
+
+Targets (from DESIGN.md section 4):
+
+${targetsMd(d)}
+
+![native benchmark](bench/results/native.svg)
+
+Source: [\`${nat.file}\`](${nat.file})`);
+}
+
+if (js) {
+  const d = js.doc;
+  out.push(`### JavaScript (\`npm run bench\`, ${d.date.slice(0, 10)}, medians of ${d.reps})
+
+Each op allocates, writes one byte per 4 KiB page (at least one) and releases: offheap with \`free()\`, the peers by dropping the reference (the GC reclaims). Fast mode is \`alloc\`/\`free\` (a view into a pooled buffer); checked mode is \`configure({ checked: true })\` (one ArrayBuffer per allocation, detached on free).
+
+${d.markdown}
+
+Targets:
+
+${targetsMd(d)}
+
+![JS benchmark](bench/results/js.svg)
+
+Source: [\`${js.file}\`](${js.file})`);
+} else {
+  out.push('### JavaScript\n\nNo JS results yet.');
+}
+
+if (notes) out.push(`### Notes\n\n${notes}`);
+
+const section = out.join('\n\n') + '\n';
+
+if (process.argv.includes('--write')) {
+  const readme = path.join(ROOT_DIR, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => /^## Benchmarks\s*$/.test(l));
+  if (start < 0) {
+    console.error('README.md has no "## Benchmarks" heading; not writing');
+    process.exit(1);
+  }
+  let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
+  if (end < 0) end = lines.length;
+  const next = [...lines.slice(0, start + 1), '', section.trimEnd(), '', ...lines.slice(end)].join('\n');
+  writeFileSync(readme, next);
+  console.error(`README.md: replaced ${end - start - 1} lines under "## Benchmarks"`);
+} else process.stdout.write(section);
