@@ -173,6 +173,15 @@ export const MIN_BLOCK: number = 2 ** native.MIN_ORDER;
 
 const EINVAL: number = native.EINVAL;
 const ENOMEM: number = native.ENOMEM;
+/** Literal copy of MAX_ALLOC for the hot paths (checked against the binding at load). */
+const MAX = 17592186044416; // 2 ** 44
+if (MAX !== native.MAX_ALLOC) throw new Error('offheap: binding and facade disagree on MAX_ALLOC');
+
+// Hot path: operand and result go through this thread's registers, which is
+// about twice as cheap as N-API argument passing (see native/binding/addon.cc).
+const R = new Float64Array(native.registers);
+const nAlloc = native.allocR;
+const nFree = native.freeR;
 
 // ---------------------------------------------------------------------------
 // Per-thread state (this module is instantiated once per thread / env)
@@ -355,11 +364,13 @@ function checkedBuffer(size: number): ArrayBuffer {
  *   `ERR_OFFHEAP_SANDBOX` in runtimes without external buffers
  */
 export function alloc(size: number): Uint8Array {
-  if (typeof size !== 'number' || !(size >= 1 && size <= MAX_ALLOC) || !Number.isInteger(size)) {
+  if (typeof size !== 'number' || !(size >= 1 && size <= MAX) || !Number.isInteger(size)) {
     throw badSize('size', size);
   }
   if (checkedMode) return new Uint8Array(checkedBuffer(size), 0, size);
-  const a = native.alloc(size);
+  R[0] = size;
+  nAlloc();
+  const a = R[0];
   if (a <= 0) throw allocFailure(a, size);
   if (a >= lastData && a < lastEnd) return new Uint8Array(lastBuf, a - lastData, size);
   const p = chunkFor(a);
@@ -407,7 +418,9 @@ export function allocArray<T extends TypedArray>(ctor: TypedArrayConstructor<T>,
   }
   const size = length * bpe;
   if (checkedMode) return new ctor(checkedBuffer(size), 0, length);
-  const a = native.alloc(size);
+  R[0] = size;
+  nAlloc();
+  const a = R[0];
   if (a <= 0) throw allocFailure(a, size);
   if (a >= lastData && a < lastEnd) return new ctor(lastBuf, a - lastData, length);
   const p = chunkFor(a);
@@ -452,7 +465,9 @@ export function free(view: ArrayBufferView): void {
       data = -d;
     }
   }
-  if (native.free(data + view.byteOffset) !== 0) throw invalidFree();
+  R[0] = data + view.byteOffset;
+  nFree();
+  if (R[0] !== 0) throw invalidFree();
 }
 
 function notAView(fn: string, v: unknown): TypeError {

@@ -58,8 +58,16 @@ export interface NativeConfig {
 
 /** @internal The binding's exports (native/binding/addon.cc). */
 export interface NativeBinding {
+  /** size -> address, or -errno (<= 0). */
   alloc(size: number): number;
+  /** address -> 0 | OFFHEAP_EINVAL. */
   free(addr: number): number;
+  /** Register variant of alloc: size in registers[0] -> address or -errno in registers[0]. */
+  allocR(): void;
+  /** Register variant of free: address in registers[0] -> 0 | OFFHEAP_EINVAL in registers[0]. */
+  freeR(): void;
+  /** This thread's operand/result registers (4 doubles). */
+  readonly registers: ArrayBuffer;
   exposeChunk(addr: number): NativeChunk | null;
   usableSize(addr: number): number;
   allocChecked(size: number): ArrayBuffer | number;

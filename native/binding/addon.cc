@@ -97,7 +97,54 @@ Napi::Error SandboxError(Napi::Env env) {
   return e;
 }
 
-// ---- hot path: raw N-API callbacks (no node-addon-api wrapper cost) --------
+// ---- hot path ----------------------------------------------------------------
+//
+// Measured on the target machine: a raw N-API call that reads one number
+// argument and returns a non-Smi number costs ~33 ns; returning a heap number
+// alone costs ~10 ns and reading arguments ~10 ns. A call with no arguments
+// and no return value costs ~7.5 ns. So the hot calls exchange their operand
+// and result through a per-thread "register": a few doubles exposed to
+// JavaScript once per env as a Float64Array (`registers`). The registers are
+// an ordinary (V8-allocated, so also sandbox-safe) ArrayBuffer the addon
+// instance keeps alive; its backing store never moves. An env always runs on
+// one thread (main thread or a worker's thread), so a thread_local pointer to
+// it is per env; nothing else runs between the JS store and the call.
+//   allocR(): size in R[0]  -> R[0] = address, or -errno (<= 0)
+//   freeR():  addr in R[0]  -> R[0] = 0, or OFFHEAP_EINVAL
+constexpr size_t kRegCount = 4;
+thread_local double* t_reg = nullptr;
+
+inline bool RegUInt(double d, uint64_t* out) {
+  if (!(d >= 0.0 && d < kMaxSafe) || d != std::floor(d)) return false;
+  *out = static_cast<uint64_t>(d);
+  return true;
+}
+
+napi_value RegAlloc(napi_env, napi_callback_info) {
+  double* r = t_reg;
+  double d = r[0];
+  if (!(d >= 1.0 && d <= static_cast<double>(OFFHEAP_MAX_ALLOC)) || d != std::floor(d)) {
+    r[0] = -static_cast<double>(EINVAL);
+    return nullptr;
+  }
+  void* p = offheap_alloc(static_cast<size_t>(d));
+  r[0] = p ? Addr(p) : -static_cast<double>(errno ? errno : ENOMEM);
+  return nullptr;
+}
+
+napi_value RegFree(napi_env, napi_callback_info) {
+  double* r = t_reg;
+  uint64_t a;
+  if (!RegUInt(r[0], &a) || a == 0) {
+    r[0] = OFFHEAP_EINVAL;
+    return nullptr;
+  }
+  r[0] = offheap_free(Ptr(a));
+  return nullptr;
+}
+
+// Argument-passing variants (same contract, simpler to call; used by tests
+// and tools, ~2x the call cost of the register variants).
 
 napi_value RawAlloc(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -175,6 +222,17 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
     exports.Set("alloc", Napi::Value(env, fn));
     napi_create_function(env, "free", NAPI_AUTO_LENGTH, RawFree, nullptr, &fn);
     exports.Set("free", Napi::Value(env, fn));
+    napi_create_function(env, "allocR", NAPI_AUTO_LENGTH, RegAlloc, nullptr, &fn);
+    exports.Set("allocR", Napi::Value(env, fn));
+    napi_create_function(env, "freeR", NAPI_AUTO_LENGTH, RegFree, nullptr, &fn);
+    exports.Set("freeR", Napi::Value(env, fn));
+    void* regData = nullptr;
+    Napi::ArrayBuffer regs = Napi::ArrayBuffer::New(env, kRegCount * sizeof(double));
+    regData = regs.Data();
+    std::memset(regData, 0, kRegCount * sizeof(double));
+    registers_ = Napi::Persistent(regs);
+    t_reg = static_cast<double*>(regData);
+    exports.Set("registers", regs);
 
     DefineAddon(exports, {
         InstanceMethod("exposeChunk", &OffheapAddon::ExposeChunk),
@@ -200,9 +258,14 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
     exports.Set("ENOMEM", Napi::Number::New(env, ENOMEM));
   }
 
-  ~OffheapAddon() { offheap_thread_detach(); }
+  ~OffheapAddon() {
+    t_reg = nullptr;
+    offheap_thread_detach();
+  }
 
  private:
+  Napi::Reference<Napi::ArrayBuffer> registers_;
+
   static void UnpinFinalize(napi_env, void*, void* hint) {
     offheap_unpin(hint);
   }
