@@ -32,11 +32,15 @@ void* buddy_take(buddy_t* b, unsigned order, unsigned st) {
     if (!fits) return NULL;
     unsigned o = (unsigned)__builtin_ctzll(fits);
     uintptr_t blk = (uintptr_t)b->lists[o].next;
-    unsigned released = STATE_KIND(state_load(blk)) == ST_FREE_RELEASED ? ST_FREE_RELEASED : ST_FREE;
+    if (STATE_KIND(state_load(blk)) == ST_FREE_RELEASED) {
+        /* its file hole was punched: reserve disk again or writes could SIGBUS */
+        chunk_t* c = chunk_lookup(blk);
+        if (os_reserve_file(c->fd, blk - pool_base_of(blk), BLOCK(o)) != 0) return NULL;
+    }
     list_unlink(b, blk, o);
-    while (o > order) { /* split: the upper half goes back, keeping the released mark */
+    while (o > order) { /* split: the upper half goes back */
         o--;
-        state_store(blk + BLOCK(o), STATE(o, released));
+        state_store(blk + BLOCK(o), STATE(o, ST_FREE));
         list_push(b, blk + BLOCK(o), o);
     }
     state_store(blk, STATE(order, st));
@@ -48,19 +52,20 @@ void buddy_give(buddy_t* b, uintptr_t blk, unsigned order) {
     uintptr_t base = pool_base_of(blk);
     pool_header(base)->used_bytes -= BLOCK(order);
     uintptr_t off = blk - base;
+    unsigned merged = ST_FREE;
     while (order < OFFHEAP_MAX_ORDER) {
         uintptr_t buddy_off = off ^ BLOCK(order);
         if (buddy_off < POOL_META_SIZE) break; /* the metadata region never merges */
         uint8_t s = state_load(base + buddy_off);
         if (!STATE_IS_FREE(s) || STATE_ORDER(s) != order) break;
+        if (STATE_KIND(s) == ST_FREE_RELEASED) merged = ST_FREE_RELEASED; /* part lacks disk */
         list_unlink(b, base + buddy_off, order);
         /* the upper of the two starts no block any more */
         state_store(base + (off > buddy_off ? off : buddy_off), ST_NONE);
         off &= ~BLOCK(order);
         order++;
     }
-    /* the block being given back is resident, so the merged block counts as resident */
-    state_store(base + off, STATE(order, ST_FREE));
+    state_store(base + off, STATE(order, merged));
     list_push(b, base + off, order);
 }
 
@@ -124,14 +129,15 @@ size_t buddy_release_pages(buddy_t* b, unsigned min_order, size_t keep_resident)
         if (BLOCK(o) < 2 * page) continue;
         for (free_node_t* n = b->lists[o].next; n != &b->lists[o]; n = n->next) {
             uintptr_t blk = (uintptr_t)n;
-            if (STATE_KIND(state_load(blk)) != ST_FREE) continue;
             if (keep_resident >= BLOCK(o)) { /* hysteresis: the hottest stay resident */
                 keep_resident -= BLOCK(o);
                 continue;
             }
+            /* Released again even if released before: parts may have been
+             * reused and merged back since, and an empty range costs little. */
             chunk_t* c = chunk_lookup(blk);
-            released += os_release((void*)(blk + page), BLOCK(o) - page, c->file_backed);
-            state_store(blk, STATE(o, ST_FREE_RELEASED));
+            released += os_release((void*)(blk + page), BLOCK(o) - page, c->fd, blk + page - pool_base_of(blk));
+            if (c->fd >= 0) state_store(blk, STATE(o, ST_FREE_RELEASED));
         }
     }
     return released;

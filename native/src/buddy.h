@@ -20,7 +20,8 @@ typedef struct buddy {
 void buddy_init(buddy_t* b);
 
 /* A block of exactly `order` in state `st` (ST_LIVE or ST_CACHED), split from
- * the smallest free block that fits; NULL when no list can serve it. */
+ * the smallest free block that fits; NULL when no list can serve it (or the
+ * disk behind a file-backed block cannot be reserved again). */
 void* buddy_take(buddy_t* b, unsigned order, unsigned st);
 
 /* Returns a block (any state but free) to the lists, merging with free

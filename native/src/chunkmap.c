@@ -33,7 +33,7 @@ chunk_t* chunk_find(uintptr_t a) {
     return (kind == CHUNK_POOL || kind == CHUNK_HUGE) ? c : NULL;
 }
 
-chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int file_backed) {
+chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int fd) {
     chunk_t* head = chunk_lookup(base);
     size_t slots = (size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
     for (size_t i = 1; i < slots; i++) {
@@ -43,7 +43,8 @@ chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owne
     atomic_store_explicit(&head->owner, owner, RELAXED);
     head->next = head->prev = NULL;
     head->size = size;
-    head->file_backed = (uint8_t)file_backed;
+    head->fd = fd;
+    head->file_backed = fd >= 0;
     head->released = 0;
     atomic_store_explicit(&head->state, 0, RELAXED);
     atomic_store_explicit(&head->pins, 0, RELAXED);

@@ -29,9 +29,10 @@ typedef struct chunk {
     _Atomic uint32_t pins;       /* binding pins | CHUNK_RETIRED */
     _Atomic uint8_t kind;        /* enum chunk_kind */
     _Atomic uint8_t state;       /* huge block: a block state (pool.h) */
-    uint8_t file_backed;
+    uint8_t file_backed;         /* fd >= 0 */
     uint8_t released;            /* cached huge mapping whose pages were given back */
     uint32_t back;               /* CHUNK_TAIL: entries back to the head */
+    int fd;                      /* file-backed: the (unlinked) file, for hole punching; else -1 */
 } chunk_t;
 
 extern chunk_t* _Atomic chunk_table;
@@ -53,7 +54,7 @@ chunk_t* chunk_find(uintptr_t a);
 
 int  chunk_table_init(void); /* 0 or -1 */
 /* Publishes a new mapping [base, base+size) (base aligned to 32 MiB). */
-chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int file_backed);
+chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int fd);
 /* Claims the right to unmap: succeeds (1) only when nothing is pinned; then no
  * new pin can start. */
 int  chunk_retire(chunk_t* c);

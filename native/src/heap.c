@@ -66,15 +66,7 @@ size_t heap_trim_pools(heap_t* h, unsigned keep_empty, uint64_t* pools_unmapped)
         }
         if (!chunk_retire(c)) continue; /* script may view it: it stays, its pages go in gc */
         buddy_remove_pool(&h->buddy, base);
-        chunk_list_remove(&h->pools, c);
-        counter_sub(&h->ct.pool_count, 1);
-        counter_sub(&h->ct.bytes_mapped, OFFHEAP_POOL_SIZE);
-        if (c->file_backed) {
-            counter_sub(&h->ct.swap_pool_count, 1);
-            counter_sub(&h->ct.bytes_swap, OFFHEAP_POOL_SIZE);
-        }
-        chunk_unregister(c);
-        os_unmap((void*)base, OFFHEAP_POOL_SIZE);
+        pool_unmap_retired(h, c);
         unmapped += OFFHEAP_POOL_SIZE;
         if (pools_unmapped) ++*pools_unmapped;
     }
@@ -89,8 +81,7 @@ void* heap_take_block(heap_t* h, unsigned order, unsigned st) {
         p = buddy_take(&h->buddy, order, st);
         if (p) return p;
     }
-    int file_backed;
-    uintptr_t base = pool_map(h, &file_backed);
+    uintptr_t base = pool_map(h);
     if (!base) return NULL;
     buddy_add_pool(&h->buddy, base);
     return buddy_take(&h->buddy, order, st);

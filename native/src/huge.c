@@ -19,25 +19,52 @@ static void count_mapping(heap_t* h, chunk_t* c, int sign) {
     }
 }
 
+/* Shortens a cached, unpinned mapping to `size` bytes by unmapping its tail;
+ * 0 when script may view it (then it must keep its extent). */
+static int trim_tail(heap_t* h, chunk_t* c, size_t size) {
+    if (!chunk_retire(c)) return 0;
+    uintptr_t base = chunk_base(c);
+    size_t old_slots = (c->size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
+    size_t new_slots = (size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
+    for (size_t i = new_slots; i < old_slots; i++) atomic_store_explicit(&c[i].kind, CHUNK_NONE, RELEASE);
+    count_mapping(h, c, -1);
+    if (c->fd >= 0) os_release((void*)(base + size), c->size - size, c->fd, size); /* tail's disk */
+    os_unmap((void*)(base + size), c->size - size);
+    c->size = size;
+    count_mapping(h, c, +1);
+    atomic_store_explicit(&c->pins, 0, RELEASE); /* pinnable again */
+    return 1;
+}
+
+/* A cached mapping of exactly `size` bytes, else the smallest larger one
+ * trimmed to size: reuse beats unmapping, mapping and faulting afresh. */
 static chunk_t* take_cached(heap_t* h, size_t size) {
+    chunk_t* best = NULL;
     for (chunk_t* c = h->huge_cache; c; c = c->next) {
-        if (c->size != size) continue;
-        chunk_list_remove(&h->huge_cache, c);
-        if (!c->released) h->huge_cache_bytes -= size;
-        c->released = 0;
-        return c;
+        if (c->released && c->fd >= 0 && os_reserve_file(c->fd, 0, size) != 0) continue; /* disk full */
+        if (c->size == size) {
+            best = c;
+            break;
+        }
+        if (c->size > size && (!best || c->size < best->size) && !chunk_pinned(c)) best = c;
     }
-    return NULL;
+    if (!best) return NULL;
+    size_t old_size = best->size;
+    if (old_size != size && !trim_tail(h, best, size)) return NULL;
+    chunk_list_remove(&h->huge_cache, best);
+    if (!best->released) h->huge_cache_bytes -= old_size;
+    best->released = 0;
+    return best;
 }
 
 void* huge_alloc(heap_t* h, size_t n) {
     size_t page = os_page_size(), size = (n + page - 1) & ~(page - 1);
     chunk_t* c = take_cached(h, size);
     if (!c) {
-        int file_backed;
-        void* p = os_map_aligned(size, OFFHEAP_POOL_SIZE, &file_backed);
+        int fd;
+        void* p = os_map_aligned(size, OFFHEAP_POOL_SIZE, &fd);
         if (!p) return NULL;
-        c = chunk_register((uintptr_t)p, size, CHUNK_HUGE, h, file_backed);
+        c = chunk_register((uintptr_t)p, size, CHUNK_HUGE, h, fd);
         count_mapping(h, c, +1);
     }
     atomic_store_explicit(&c->state, STATE(0, ST_LIVE), RELEASE);
@@ -61,11 +88,11 @@ static int unmap_or_release(heap_t* h, chunk_t* c, offheap_gc_report_t* r) {
             r->bytes_unmapped += c->size;
         }
         chunk_unregister(c);
-        os_unmap((void*)base, c->size);
+        os_unmap_chunk((void*)base, c->size, c->fd);
         return 1;
     }
     if (!c->released) {
-        size_t n = os_release((void*)chunk_base(c), c->size, c->file_backed);
+        size_t n = os_release((void*)chunk_base(c), c->size, c->fd, 0);
         if (r) r->bytes_released += n;
         c->released = 1;
     }

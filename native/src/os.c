@@ -6,6 +6,7 @@
 #include "swap.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -35,9 +36,9 @@ static int map_anonymous_fixed(void* addr, size_t size) {
     return p == MAP_FAILED ? -1 : 0;
 }
 
-void* os_map_aligned(size_t size, size_t align, int* file_backed) {
+void* os_map_aligned(size_t size, size_t align, int* fd) {
     int policy = config_swap_policy();
-    *file_backed = 0;
+    *fd = -1;
     void* addr = os_reserve_aligned(size, align);
     if (!addr) {
         errno = ENOMEM;
@@ -53,25 +54,36 @@ void* os_map_aligned(size_t size, size_t align, int* file_backed) {
             return NULL;
         }
     }
-    if (swap_map_fixed(addr, size) != 0) {
+    if ((*fd = swap_map_fixed(addr, size)) < 0) {
         munmap(addr, size);
         errno = ENOMEM;
         return NULL;
     }
-    *file_backed = 1;
     return addr;
 }
 
 void os_unmap(void* p, size_t size) { munmap(p, size); }
 
-size_t os_release(void* p, size_t size, int file_backed) {
+size_t os_release(void* p, size_t size, int fd, size_t file_off) {
     size_t page = os_page_size();
     uintptr_t start = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
     uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)(page - 1);
     if (end <= start) return 0;
-    int advice = MADV_DONTNEED;
-#ifdef MADV_REMOVE
-    if (file_backed) advice = MADV_REMOVE; /* punches a hole: frees the disk blocks too */
-#endif
-    return madvise((void*)start, end - start, advice) == 0 ? end - start : 0;
+    if (fd >= 0) {
+        off_t off = (off_t)(file_off + (start - (uintptr_t)p));
+        /* the hole also drops the pages from every mapping of the file */
+        return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, (off_t)(end - start)) == 0
+                   ? end - start
+                   : 0;
+    }
+    return madvise((void*)start, end - start, MADV_DONTNEED) == 0 ? end - start : 0;
+}
+
+int os_reserve_file(int fd, size_t file_off, size_t size) {
+    return posix_fallocate(fd, (off_t)file_off, (off_t)size) == 0 ? 0 : -1;
+}
+
+void os_unmap_chunk(void* p, size_t size, int fd) {
+    munmap(p, size);
+    if (fd >= 0) close(fd);
 }

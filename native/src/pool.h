@@ -22,7 +22,7 @@
 enum block_state {
     ST_NONE = 0,          /* not a block start */
     ST_FREE = 1,          /* on a buddy free list, pages resident */
-    ST_FREE_RELEASED = 2, /* on a buddy free list, pages given back */
+    ST_FREE_RELEASED = 2, /* on a buddy free list, file hole punched: re-reserve disk before reuse */
     ST_LIVE = 3,          /* allocated */
     ST_CACHED = 4,        /* in the owner's slab cache */
     ST_REMOTE = 5,        /* freed by another thread, queued to the owner */
@@ -58,9 +58,8 @@ static inline int state_cas(uintptr_t a, uint8_t expect, uint8_t desired) {
 struct heap;
 /* Maps a pool for heap h (per the swap policy) and publishes it; returns its
  * base or 0 with errno ENOMEM. Blocks are added by buddy_add_pool. */
-uintptr_t pool_map(struct heap* h, int* file_backed);
-/* Unmaps an empty, unpinned pool (already off every free list). Returns 0
- * when it is pinned and must stay mapped. */
-int pool_unmap(chunk_t* c);
+uintptr_t pool_map(struct heap* h);
+/* Unmaps an empty pool already retired (chunk_retire) and off the free lists. */
+void pool_unmap_retired(struct heap* h, chunk_t* c);
 
 #endif

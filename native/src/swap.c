@@ -59,10 +59,10 @@ int swap_map_fixed(void* addr, size_t size) {
     int err = reserve_disk(fd, (off_t)size);
     void* p = MAP_FAILED;
     if (err == 0) p = mmap(addr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-    close(fd); /* the mapping keeps the file alive */
     if (p == MAP_FAILED) {
+        close(fd);
         errno = ENOMEM;
         return -1;
     }
-    return 0;
+    return fd; /* kept to punch holes and re-reserve; closed at unmap */
 }

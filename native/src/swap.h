@@ -9,7 +9,8 @@
  * a fresh file whose disk blocks are reserved first (so writes can never
  * SIGBUS on a full disk). The file is unlinked before anything else happens
  * to it, so a crash leaves nothing behind. 0 on success, else -1 with errno
- * ENOMEM (disk full, no directory, any failure); the range stays reserved. */
+ * ENOMEM (disk full, no directory, any failure); the range stays reserved.
+ * Returns the file descriptor (kept open for hole punching), or -1. */
 int swap_map_fixed(void* addr, size_t size);
 
 #endif
