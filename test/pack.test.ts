@@ -2,7 +2,7 @@
 // into an empty project, and check that it loads the shipped prebuild (no
 // compilation on install) and works from CommonJS and ESM.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,9 +19,21 @@ function run(cmd: string, args: string[], cwd: string): string {
 }
 
 beforeAll(() => {
-  run(npm, ['run', 'prebuild'], ROOT);
-  run(process.execPath, [join(ROOT, 'scripts/build-dist.mjs')], ROOT);
-  const out = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT));
+  // Work on a copy so that rebuilding never touches this checkout's build/
+  // (other test files load build/Release/offheap.node concurrently).
+  // 1. pack the checkout as it is (dist/ is built by the pretest step)
+  const first = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT));
+  const src = join(work, 'src');
+  execFileSync('mkdir', ['-p', src]);
+  execFileSync('tar', ['-xzf', join(work, first[0].filename), '-C', src]);
+  const pkg = join(src, 'package');
+  rmSync(join(pkg, 'prebuilds'), { recursive: true, force: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+  rmSync(join(work, first[0].filename));
+  // 2. npm run prebuild there (prebuildify --napi --strip), then pack again
+  run(npm, ['run', 'prebuild'], pkg);
+  rmSync(join(pkg, 'build'), { recursive: true, force: true });
+  const out = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], pkg));
   tarball = join(work, out[0].filename);
   files = out[0].files.map((f: { path: string }) => f.path);
 }, 600_000);
