@@ -359,7 +359,8 @@ const svgFile = path.join(outDir, 'native.svg');
 writeFileEnsured(svgFile, renderSvg());
 progress(`wrote ${path.relative(ROOT_DIR, jsonFile)} and ${path.relative(ROOT_DIR, svgFile)}\n`);
 if (opts.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
-process.exitCode = failures.length ? 1 : 0;
+// offheap is what this measures: failing to build or run it fails the run (peers may be skipped)
+process.exitCode = failures.length || skipped.offheap ? 1 : 0;
 
 function renderSvg() {
   const W = 980;
