@@ -44,8 +44,8 @@ heap_t* heap_current_or_create(void) {
 void offheap_thread_detach(void) {
     heap_t* h = tls_heap;
     if (!h) return;
-    slab_flush(h);
-    heap_drain_inbox(h);
+    heap_drain_inbox(h); /* first: drained frees land in the slab caches ... */
+    slab_flush(h);       /* ... which adoption does not move, so they are emptied last */
     tls_heap = NULL;
     pthread_setspecific(exit_key, NULL);
     heap_push_pending(h);
@@ -77,7 +77,7 @@ void* heap_take_block(heap_t* h, unsigned order, unsigned st) {
     void* p = buddy_take(&h->buddy, order, st);
     if (p) return p;
     /* before mapping more: blocks freed by other threads, heaps of exited ones */
-    if (heap_drain_inbox(h) + heap_adopt_pending(h)) {
+    if (heap_drain_inbox(h) + heap_adopt_pending(h, 1)) {
         p = buddy_take(&h->buddy, order, st);
         if (p) return p;
     }
@@ -317,7 +317,7 @@ void offheap_gc_ex(offheap_gc_report_t* report) {
     }
     if (h) {
         r.remote_drained = heap_drain_inbox(h);
-        r.heaps_adopted = heap_adopt_pending(h);
+        r.heaps_adopted = heap_adopt_pending(h, UINT64_MAX);
         r.slab_blocks_flushed = slab_flush(h);
         huge_trim_cache(h, 0, &r);
         r.bytes_unmapped += heap_trim_pools(h, 1, &r.pools_unmapped);

@@ -106,7 +106,7 @@ void huge_trim_cache(heap_t* h, size_t keep_bytes, offheap_gc_report_t* r);
 /* remote.c */
 int  remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state, uint8_t live_state);
 uint64_t heap_drain_inbox(heap_t* h);
-uint64_t heap_adopt_pending(heap_t* h);
+uint64_t heap_adopt_pending(heap_t* h, uint64_t max);
 void heap_push_pending(heap_t* h);
 
 /* heapid.c */

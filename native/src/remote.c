@@ -17,15 +17,21 @@
  *
  * Pending merges
  *  A detaching thread flushes its caches and pushes its heap on a global
- *  lock-free LIFO (CAS push; consumers take the whole list with one exchange,
- *  so there is no ABA). Any live heap adopts the list on its slow path and
- *  in gc: chunks change owner, free lists are spliced, counters added, the
- *  inbox is closed and drained, and the id is released for reuse.
+ *  lock-free LIFO (CAS push; consumers take the whole list with one exchange
+ *  and push back what they leave, so there is no ABA-prone pop). A heap that
+ *  runs out of free blocks adopts one pending heap (so each new thread
+ *  inherits a dead one's partly used pools instead of mapping fresh ones);
+ *  gc adopts them all. Adoption: chunks change owner, free lists are
+ *  spliced, counters added, the inbox is closed and drained, and the id is
+ *  released for reuse.
  */
 #include "heap.h"
 #include "pool.h"
 
+#include <sched.h>
+
 static heap_t* _Atomic pending_head;
+static _Atomic int adopters; /* threads between taking the list and putting the rest back */
 
 static int inbox_push(heap_t* owner, uintptr_t blk) {
     uintptr_t head = atomic_load_explicit(&owner->inbox, ACQUIRE);
@@ -130,15 +136,64 @@ static void adopt(heap_t* a, heap_t* p) {
     heap_unclaim(p);
 }
 
-uint64_t heap_adopt_pending(heap_t* h) {
-    if (!atomic_load_explicit(&pending_head, RELAXED)) return 0;
-    heap_t* list = atomic_exchange_explicit(&pending_head, NULL, ACQUIRE);
-    uint64_t n = 0;
+static heap_t* reverse(heap_t* list) {
+    heap_t* out = NULL;
     while (list) {
         heap_t* next = list->pending_next;
-        adopt(h, list);
+        list->pending_next = out;
+        out = list;
         list = next;
+    }
+    return out;
+}
+
+/* Puts a chain of pending heaps back (CAS push of the whole chain). */
+static void push_back(heap_t* first) {
+    heap_t* last = first;
+    while (last->pending_next) last = last->pending_next;
+    heap_t* head = atomic_load_explicit(&pending_head, RELAXED);
+    do {
+        last->pending_next = head;
+    } while (!atomic_compare_exchange_weak_explicit(&pending_head, &head, first, RELEASE, RELAXED));
+}
+
+/* More pending heaps than threads are likely to come for soon: a thread that
+ * found the list momentarily empty (another was adopting) mapped a pool of
+ * its own, so the backlog is paid down one extra heap at a time. */
+#define PENDING_SLACK 4
+static int backlog(heap_t* list) {
+    int n = 0;
+    for (; list && n <= PENDING_SLACK; list = list->pending_next) n++;
+    return n > PENDING_SLACK;
+}
+
+uint64_t heap_adopt_pending(heap_t* h, uint64_t max) {
+    /* A heap with no pools yet would map a fresh one if it found the list
+     * empty only because another thread holds it for a moment: wait briefly. */
+    for (int spins = 0; h->pools == NULL && spins < 64 && !atomic_load_explicit(&pending_head, RELAXED) &&
+                        atomic_load_explicit(&adopters, ACQUIRE);
+         spins++)
+        sched_yield();
+    if (!max || !atomic_load_explicit(&pending_head, RELAXED)) return 0;
+    atomic_fetch_add_explicit(&adopters, 1, ACQ_REL);
+    /* oldest first, or heaps at the bottom of the LIFO would never be adopted */
+    heap_t* list = reverse(atomic_exchange_explicit(&pending_head, NULL, ACQUIRE));
+    heap_t *mine = NULL, **tail = &mine;
+    uint64_t n = 0;
+    while (list && (n < max || backlog(list))) { /* split off what this heap takes */
+        *tail = list;
+        tail = &list->pending_next;
+        list = list->pending_next;
         n++;
+    }
+    *tail = NULL;
+    /* the rest goes back at once: the next thread that needs memory finds it */
+    if (list) push_back(reverse(list));
+    atomic_fetch_sub_explicit(&adopters, 1, RELEASE);
+    while (mine) {
+        heap_t* next = mine->pending_next;
+        adopt(h, mine);
+        mine = next;
     }
     if (n) heap_trim_pools(h, 1, NULL); /* exited threads' empty pools beyond one go */
     return n;
