@@ -305,25 +305,24 @@ void* offheap_realloc(void* p, size_t size) {
 
 /* ---- gc on the calling thread ---- */
 
+static void gc_heap(heap_t* h, offheap_gc_report_t* r) {
+    r->remote_drained += heap_drain_inbox(h);
+    r->heaps_adopted += heap_adopt_pending(h, UINT64_MAX);
+    r->slab_blocks_flushed += slab_flush(h);
+    huge_trim_cache(h, 0, r);
+    r->bytes_unmapped += heap_trim_pools(h, 1, &r->pools_unmapped);
+    r->bytes_released += buddy_release_pages(&h->buddy, 15, config_retain_bytes());
+}
+
 void offheap_gc_ex(offheap_gc_report_t* report) {
     offheap_gc_report_t r;
     memset(&r, 0, sizeof r);
     heap_t* h = heap_current_or_create();
-    int shared = 0;
-    if (!h) { /* a thread of the overflow heap */
-        pthread_mutex_lock(&overflow_lock);
-        h = overflow_heap;
-        shared = 1;
-    }
-    if (h) {
-        r.remote_drained = heap_drain_inbox(h);
-        r.heaps_adopted = heap_adopt_pending(h, UINT64_MAX);
-        r.slab_blocks_flushed = slab_flush(h);
-        huge_trim_cache(h, 0, &r);
-        r.bytes_unmapped += heap_trim_pools(h, 1, &r.pools_unmapped);
-        r.bytes_released += buddy_release_pages(&h->buddy, 15, config_retain_bytes());
-    }
-    if (shared) pthread_mutex_unlock(&overflow_lock);
+    if (h) gc_heap(h, &r);
+    /* the shared heap of id-less threads is serviced by whoever collects */
+    pthread_mutex_lock(&overflow_lock);
+    if (overflow_heap) gc_heap(overflow_heap, &r);
+    pthread_mutex_unlock(&overflow_lock);
     if (report) *report = r;
 }
 
