@@ -6,15 +6,17 @@
 #include "swap.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 size_t os_page_size(void) {
-    static size_t page;
-    if (!page) page = (size_t)sysconf(_SC_PAGESIZE);
-    return page;
+    static _Atomic size_t page; /* any thread may be first: a relaxed atomic, not a plain cache */
+    size_t p = atomic_load_explicit(&page, memory_order_relaxed);
+    if (!p) atomic_store_explicit(&page, p = (size_t)sysconf(_SC_PAGESIZE), memory_order_relaxed);
+    return p;
 }
 
 void* os_reserve_aligned(size_t size, size_t align) {
