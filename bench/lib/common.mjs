@@ -126,6 +126,9 @@ export function machineInfo() {
     gcc: gcc || 'n/a',
     thp,
     loadavg_start: os.loadavg().map((x) => +x.toFixed(2)),
+    // what was measured: the commit, and whether the tree had local changes
+    git: tryExec('git', ['-C', ROOT_DIR, 'rev-parse', '--short', 'HEAD']) || 'n/a',
+    git_dirty_core: tryExec('git', ['-C', ROOT_DIR, 'status', '--porcelain', '--', 'native', 'lib', 'CMakeLists.txt', 'binding.gyp']) !== '',
   };
 }
 
