@@ -88,6 +88,8 @@ export interface NativeBinding {
   ): number;
   getConfig(): NativeConfig;
   threadDetach(): void;
+  /** Pins held for JavaScript buffers, process-wide (diagnostics). */
+  pinCount(): number;
   readonly MIN_ORDER: number;
   readonly MAX_ORDER: number;
   readonly POOL_SIZE: number;

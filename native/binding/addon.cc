@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <atomic>
 #include <random>
 
 #include "offheap.h"
@@ -179,6 +180,20 @@ napi_value RawFree(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// Pins this binding holds right now, process-wide (diagnostics and tests:
+// every pin taken for a JavaScript buffer must be dropped by its finalizer).
+std::atomic<int64_t> g_pins{0};
+
+inline int Pin(const void* base) {
+  int r = offheap_pin(base);
+  if (r == 0) g_pins.fetch_add(1, std::memory_order_relaxed);
+  return r;
+}
+inline void Unpin(const void* base) {
+  g_pins.fetch_sub(1, std::memory_order_relaxed);
+  offheap_unpin(base);
+}
+
 // ---- checked mode records ---------------------------------------------------
 
 enum BlockState : int { kLive = 0, kFreed = 1, kHandedOff = 2 };
@@ -200,12 +215,14 @@ void CheckedFinalize(napi_env, void* data, void*) {
   // buffer still owns: not one freed explicitly or handed to another thread.
   if (rec->state == kLive) {
     offheap_free(rec->addr);
-    offheap_unpin(rec->chunk);
+    Unpin(rec->chunk);
   }
   delete rec;
 }
 
 void DetachHook(void*) { offheap_thread_detach(); }
+
+
 
 // ---- the addon (one instance per env: main thread and every worker) --------
 
@@ -248,6 +265,7 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
         InstanceMethod("configure", &OffheapAddon::Configure),
         InstanceMethod("getConfig", &OffheapAddon::GetConfig),
         InstanceMethod("threadDetach", &OffheapAddon::ThreadDetach),
+        InstanceMethod("pinCount", &OffheapAddon::PinCount),
     });
 
     exports.Set("MIN_ORDER", Napi::Number::New(env, OFFHEAP_MIN_ORDER));
@@ -267,7 +285,7 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
   Napi::Reference<Napi::ArrayBuffer> registers_;
 
   static void UnpinFinalize(napi_env, void*, void* hint) {
-    offheap_unpin(hint);
+    Unpin(hint);
   }
 
   // exposeChunk(addr): chunk containing addr as one pinned external buffer.
@@ -277,12 +295,12 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
     if (info.Length() < 1 || !ReadUInt(info[0], &a) || a == 0) return env.Null();
     offheap_chunk_t c;
     if (offheap_chunk_of(Ptr(a), &c) != 0) return env.Null();
-    if (offheap_pin(c.base) != 0) return env.Null();
+    if (Pin(c.base) != 0) return env.Null();
     napi_value ab;
     napi_status st = napi_create_external_arraybuffer(
         env, c.data, c.size, UnpinFinalize, c.base, &ab);
     if (st != napi_ok) {
-      offheap_unpin(c.base);
+      Unpin(c.base);
       if (st == napi_no_external_buffers_allowed) throw SandboxError(env);
       NAPI_THROW_IF_FAILED(env, st, env.Null());
     }
@@ -307,7 +325,7 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
   // Wraps block p (exactly len bytes visible) in its own external buffer.
   Napi::Value MakeChecked(Napi::Env env, void* p, size_t len, bool free_on_error) {
     offheap_chunk_t c;
-    if (offheap_chunk_of(p, &c) != 0 || offheap_pin(c.base) != 0) {
+    if (offheap_chunk_of(p, &c) != 0 || Pin(c.base) != 0) {
       if (free_on_error) offheap_free(p);
       return Napi::Number::New(env, OFFHEAP_EINVAL);
     }
@@ -317,7 +335,7 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
     if (st == napi_ok) st = napi_wrap(env, ab, rec, CheckedFinalize, nullptr, nullptr);
     if (st != napi_ok) {
       delete rec;
-      offheap_unpin(c.base);
+      Unpin(c.base);
       if (free_on_error) offheap_free(p);
       if (st == napi_no_external_buffers_allowed) throw SandboxError(env);
       NAPI_THROW_IF_FAILED(env, st, env.Null());
@@ -353,7 +371,7 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
     if (r != 0) return Napi::Number::New(env, r);
     rec->state = kFreed;
     napi_detach_arraybuffer(env, info[0]);
-    offheap_unpin(rec->chunk);
+    Unpin(rec->chunk);
     return Napi::Number::New(env, 0);
   }
 
@@ -380,7 +398,7 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
     if (r != 0) return Napi::Number::New(env, r);
     rec->state = kHandedOff;
     napi_detach_arraybuffer(env, info[0]);
-    offheap_unpin(rec->chunk);
+    Unpin(rec->chunk);
     uint64_t a = reinterpret_cast<uintptr_t>(rec->addr);
     Napi::Array out = Napi::Array::New(env, 2);
     out.Set(0u, Napi::Number::New(env, Addr(rec->addr)));
@@ -515,6 +533,10 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
     o.Set("hugeCacheBytes", Napi::Number::New(env, static_cast<double>(c.huge_cache_bytes)));
     o.Set("retainBytes", Napi::Number::New(env, static_cast<double>(c.retain_bytes)));
     return o;
+  }
+
+  Napi::Value PinCount(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(g_pins.load()));
   }
 
   Napi::Value ThreadDetach(const Napi::CallbackInfo& info) {
