@@ -47,6 +47,8 @@ chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owne
     head->file_backed = fd >= 0;
     head->released = 0;
     atomic_store_explicit(&head->state, 0, RELAXED);
+    atomic_store_explicit(&head->queued, 0, RELAXED);
+    atomic_store_explicit(&head->inbox_next, NULL, RELAXED);
     atomic_store_explicit(&head->pins, 0, RELAXED);
     atomic_store_explicit(&head->kind, (uint8_t)kind, RELEASE); /* publish last */
     return head;

@@ -32,6 +32,8 @@ typedef struct chunk {
     uint8_t file_backed;         /* fd >= 0 */
     uint8_t released;            /* cached huge mapping whose pages were given back */
     uint32_t back;               /* CHUNK_TAIL: entries back to the head */
+    _Atomic uint8_t queued;      /* on its owner's inbox (remote.c) */
+    _Atomic(struct chunk*) inbox_next;
     int fd;                      /* file-backed: the (unlinked) file, for hole punching; else -1 */
 } chunk_t;
 

@@ -1,8 +1,8 @@
 /* heap.c -- the public allocation entry points and the thread's heap.
  *
- * Fast paths (same thread, no locks, one CAS on free for cross-thread
- * double-free detection): alloc of <= 64 KiB pops the slab cache; free reads
- * the chunk entry and the block's state byte, then pushes the slab cache.
+ * Fast paths (same thread, no locks, no atomic read-modify-write): alloc of
+ * <= 64 KiB pops the slab cache; free reads the chunk entry and the block's
+ * state byte, stores the new state and pushes the slab cache.
  */
 #define _GNU_SOURCE
 #include "heap.h"
@@ -214,9 +214,12 @@ int offheap_free(void* p) {
     if (UNLIKELY(st == &c->state)) return free_owned_huge(h, c, s);
 
     unsigned o = STATE_ORDER(s);
-    /* CAS, not a store: a concurrent free from another thread must lose */
-    if (UNLIKELY(!atomic_compare_exchange_strong_explicit(st, &s, STATE(o, ST_CACHED), ACQ_REL, RELAXED)))
-        return OFFHEAP_EINVAL;
+    /* A plain store, no read-modify-write. Another thread may CAS this block
+     * LIVE -> REMOTE between our load and this store (a double free racing
+     * across threads): both calls then succeed, and the owner's drain finds
+     * the state no longer REMOTE and skips it, so nothing is freed twice and
+     * nothing is corrupted (remote.c). Every other double free is detected. */
+    atomic_store_explicit(st, STATE(o, ST_CACHED), RELAXED);
     if (LIKELY(o <= SLAB_MAX_ORDER)) {
         slab_t* sl = &h->slabs[o - SLAB_MIN_ORDER];
         uint32_t n = atomic_load_explicit(&sl->count, RELAXED);

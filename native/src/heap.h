@@ -54,13 +54,13 @@ typedef struct heap {
     struct heap* pending_next; /* pending-merge LIFO link */
 
     /* written by other threads: own cache line */
-    _Alignas(64) _Atomic uintptr_t inbox; /* MPSC stack of freed blocks, or INBOX_CLOSED */
-    _Atomic uint64_t remote_pending;
+    _Alignas(64) _Atomic(chunk_t*) inbox; /* MPSC stack of chunks with remote frees, or INBOX_CLOSED */
+    _Atomic int64_t remote_pending;       /* frees queued to this heap (may go negative when forwarded) */
 
     _Alignas(64) void* slab_storage[SLAB_STORAGE];
 } heap_t;
 
-#define INBOX_CLOSED ((uintptr_t)1)
+#define INBOX_CLOSED ((chunk_t*)1)
 
 extern OFFHEAP_TLS heap_t* tls_heap;
 

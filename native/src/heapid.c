@@ -39,7 +39,7 @@ static heap_t* struct_for(uint32_t id) {
     if (m == MAP_FAILED) return NULL;
     h = m;
     h->id = id;
-    atomic_store_explicit(&h->inbox, 0, RELAXED);
+    atomic_store_explicit(&h->inbox, NULL, RELAXED);
     atomic_store_explicit(&heap_table[id], h, RELEASE);
     return h;
 }
@@ -53,9 +53,9 @@ static void reset(heap_t* h) {
     h->pools = h->huge_live = h->huge_cache = NULL;
     h->huge_cache_bytes = 0;
     h->pending_next = NULL;
-    /* Reopen the inbox. A straggler may push a block it meant for the
+    /* Reopen the inbox. A straggler may push a chunk it meant for the
      * previous life of this heap; draining forwards it to the real owner. */
-    atomic_store_explicit(&h->inbox, 0, RELEASE);
+    atomic_store_explicit(&h->inbox, NULL, RELEASE);
     atomic_store_explicit(&h->status, HEAP_LIVE, RELEASE);
 }
 

@@ -33,9 +33,18 @@ enum block_state {
 #define STATE_KIND(b)     ((unsigned)(b) >> 5)
 #define STATE_IS_FREE(b)  (STATE_KIND(b) == ST_FREE || STATE_KIND(b) == ST_FREE_RELEASED)
 
+/* Cross-thread frees mark the 64-byte line of state bytes (64 granules, 4 KiB
+ * of pool) that holds a REMOTE block: a bit in remote_lines, and a bit per
+ * word in remote_top, so the owner scans only dirty lines (remote.c). */
+#define POOL_STATE_LINES (OFFHEAP_POOL_SIZE >> GRANULE_SHIFT >> 6) /* 8192 */
+
 typedef struct pool_header {
     uint64_t used_bytes; /* bytes not on the buddy free lists; owner-only */
+    _Alignas(64) _Atomic uint64_t remote_top[POOL_STATE_LINES / 64 / 64];
+    _Atomic uint64_t remote_lines[POOL_STATE_LINES / 64];
 } pool_header_t;
+_Static_assert(sizeof(pool_header_t) <= (POOL_META_SIZE >> GRANULE_SHIFT),
+               "the pool header must fit in the state bytes the metadata region does not use");
 
 static inline uintptr_t pool_base_of(uintptr_t a) { return a & ~POOL_MASK; }
 static inline pool_header_t* pool_header(uintptr_t base) { return (pool_header_t*)base; }

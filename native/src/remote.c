@@ -1,29 +1,37 @@
 /* remote.c -- frees from other threads, and heaps of exited threads.
  *
- * Cross-thread free protocol
+ * Cross-thread free protocol (no link is ever stored in user memory)
  *  1. The freeing thread wins the block with a CAS on its state byte
  *     (LIVE -> REMOTE). A second free, concurrent or later, fails the CAS:
  *     double frees are detected across threads.
- *  2. It pushes the block on its owner's inbox, a lock-free MPSC stack whose
- *     links live in the freed blocks (CAS push; the owner takes everything
- *     with one exchange). The owner is read from the chunk (acquire).
- *  3. Heap structs are never freed (heap.h), so a stale owner pointer is
+ *  2. It marks the block's line of state bytes dirty in the pool header
+ *     (a bit per line, a bit per word of lines) and queues the chunk on its
+ *     owner's inbox unless it is queued already (chunk->queued). The inbox
+ *     is a lock-free MPSC stack of chunks linked through their chunk-map
+ *     entries (CAS push; the owner takes everything with one exchange).
+ *     Huge blocks queue their chunk directly.
+ *  3. The owner clears chunk->queued, then scans the dirty lines and frees
+ *     every block still in state REMOTE. A free that lands after the clear
+ *     queues the chunk again, so none is missed. A block whose state is no
+ *     longer REMOTE was freed by its owner at the same moment (the owner's
+ *     plain store, heap.c): it is skipped, never freed twice.
+ *  4. Heap structs are never freed (heap.h), so a stale owner pointer is
  *     always safe to use. If the owner has been adopted, its inbox is CLOSED:
  *     the adopter rewrote chunk->owner *before* closing it (release), so
  *     after seeing CLOSED (acquire) a re-read yields the new owner. If the
- *     heap struct has since been reused by a new thread, the push lands in
- *     its reopened inbox and draining forwards the block to the chunk's
- *     current owner. A free racing with its owner's exit is never lost.
+ *     heap struct has since been reused by a new thread, the chunk lands in
+ *     its reopened inbox and draining forwards it to the chunk's current
+ *     owner. A free racing with its owner's exit is never lost.
  *
  * Pending merges
- *  A detaching thread flushes its caches and pushes its heap on a global
- *  lock-free LIFO (CAS push; consumers take the whole list with one exchange
- *  and push back what they leave, so there is no ABA-prone pop). A heap that
- *  runs out of free blocks adopts one pending heap (so each new thread
- *  inherits a dead one's partly used pools instead of mapping fresh ones);
- *  gc adopts them all. Adoption: chunks change owner, free lists are
- *  spliced, counters added, the inbox is closed and drained, and the id is
- *  released for reuse.
+ *  A detaching thread drains and flushes its caches and pushes its heap on a
+ *  global lock-free LIFO (CAS push; consumers take the whole list with one
+ *  exchange and push back what they leave, so there is no ABA-prone pop). A
+ *  heap that runs out of free blocks adopts one pending heap, oldest first
+ *  (so each new thread inherits a dead one's partly used pools instead of
+ *  mapping fresh ones); gc adopts them all. Adoption: chunks change owner,
+ *  free lists are spliced, counters added, the inbox is closed and drained,
+ *  and the id is released for reuse.
  */
 #include "heap.h"
 #include "pool.h"
@@ -33,22 +41,29 @@
 static heap_t* _Atomic pending_head;
 static _Atomic int adopters; /* threads between taking the list and putting the rest back */
 
-static int inbox_push(heap_t* owner, uintptr_t blk) {
-    uintptr_t head = atomic_load_explicit(&owner->inbox, ACQUIRE);
+static int inbox_push(heap_t* owner, chunk_t* c) {
+    chunk_t* head = atomic_load_explicit(&owner->inbox, ACQUIRE);
     do {
         if (head == INBOX_CLOSED) return 0;
-        *(uintptr_t*)blk = head;
-    } while (!atomic_compare_exchange_weak_explicit(&owner->inbox, &head, blk, RELEASE, ACQUIRE));
+        atomic_store_explicit(&c->inbox_next, head, RELAXED);
+    } while (!atomic_compare_exchange_weak_explicit(&owner->inbox, &head, c, RELEASE, ACQUIRE));
     return 1;
 }
 
-static void push_to_owner(chunk_t* c, uintptr_t blk) {
-    for (;;) {
-        heap_t* owner = atomic_load_explicit(&c->owner, ACQUIRE);
-        atomic_fetch_add_explicit(&owner->remote_pending, 1, RELAXED);
-        if (inbox_push(owner, blk)) return;
-        atomic_fetch_sub_explicit(&owner->remote_pending, 1, RELAXED);
-    }
+static void push_to_owner(chunk_t* c) {
+    while (!inbox_push(atomic_load_explicit(&c->owner, ACQUIRE), c)) {}
+}
+
+static void queue_chunk(chunk_t* c) {
+    if (!atomic_exchange_explicit(&c->queued, 1, ACQ_REL)) push_to_owner(c);
+}
+
+static void mark_dirty(uintptr_t blk) {
+    uintptr_t base = pool_base_of(blk);
+    pool_header_t* ph = pool_header(base);
+    size_t line = (blk - base) >> (GRANULE_SHIFT + 6);
+    atomic_fetch_or_explicit(&ph->remote_lines[line / 64], 1ull << (line % 64), RELEASE);
+    atomic_fetch_or_explicit(&ph->remote_top[line / 4096], 1ull << (line / 64 % 64), RELEASE);
 }
 
 int remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state, uint8_t live_state) {
@@ -56,38 +71,74 @@ int remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state, uint8_t live_
     uint8_t remote = (uint8_t)((live_state & 31u) | (ST_REMOTE << 5));
     if (!atomic_compare_exchange_strong_explicit(state, &expect, remote, ACQ_REL, RELAXED))
         return OFFHEAP_EINVAL;
-    push_to_owner(c, blk);
+    atomic_fetch_add_explicit(&atomic_load_explicit(&c->owner, ACQUIRE)->remote_pending, 1, RELAXED);
+    if (state != &c->state) mark_dirty(blk);
+    queue_chunk(c);
     return OFFHEAP_OK;
 }
 
-/* Applies one queued free in heap h; `queued_on` is the heap whose inbox
- * held it (its pending count drops). */
-static void apply_remote(heap_t* h, uintptr_t blk, heap_t* queued_on) {
-    chunk_t* c = chunk_find(blk); /* a REMOTE block keeps its chunk mapped */
-    if (atomic_load_explicit(&c->owner, ACQUIRE) != h) {
-        push_to_owner(c, blk); /* meant for someone else: forward */
-    } else {
-        counter_add(&h->ct.remote_frees, 1);
-        if (atomic_load_explicit(&c->kind, RELAXED) == CHUNK_HUGE) huge_free_owned(h, c);
-        else heap_free_owned_pool_block(h, blk, STATE_ORDER(state_load(blk)));
+/* Frees, in heap h, the REMOTE blocks of one line of state bytes. */
+static uint64_t apply_line(heap_t* h, uintptr_t base, size_t line) {
+    uint64_t n = 0;
+    uintptr_t first = base + (line << (GRANULE_SHIFT + 6));
+    for (unsigned g = 0; g < 64; g++) {
+        uintptr_t blk = first + ((uintptr_t)g << GRANULE_SHIFT);
+        /* acquire pairs with the freeing thread's CAS: its last use of the
+         * block happens before we reuse it, even if its dirty bit comes later */
+        uint8_t s = atomic_load_explicit(pool_state(blk), ACQUIRE);
+        if (STATE_KIND(s) != ST_REMOTE) continue;
+        heap_free_owned_pool_block(h, blk, STATE_ORDER(s));
+        n++;
     }
-    atomic_fetch_sub_explicit(&queued_on->remote_pending, 1, RELAXED);
+    return n;
 }
 
-static uint64_t apply_list(heap_t* h, uintptr_t list, heap_t* queued_on) {
+static uint64_t apply_pool(heap_t* h, uintptr_t base) {
+    pool_header_t* ph = pool_header(base);
+    uint64_t n = 0;
+    for (size_t t = 0; t < sizeof ph->remote_top / sizeof ph->remote_top[0]; t++) {
+        uint64_t words = atomic_exchange_explicit(&ph->remote_top[t], 0, ACQUIRE);
+        for (; words; words &= words - 1) {
+            size_t w = t * 64 + (size_t)__builtin_ctzll(words);
+            uint64_t lines = atomic_exchange_explicit(&ph->remote_lines[w], 0, ACQUIRE);
+            for (; lines; lines &= lines - 1) n += apply_line(h, base, w * 64 + (size_t)__builtin_ctzll(lines));
+        }
+    }
+    return n;
+}
+
+/* Applies the remote frees of chunk c in heap h, or forwards c to its owner. */
+static uint64_t apply_chunk(heap_t* h, chunk_t* c) {
+    if (atomic_load_explicit(&c->owner, ACQUIRE) != h) {
+        push_to_owner(c); /* meant for someone else (queued stays set) */
+        return 0;
+    }
+    atomic_exchange_explicit(&c->queued, 0, ACQ_REL); /* before scanning: see step 3 */
+    uint64_t n;
+    if (atomic_load_explicit(&c->kind, RELAXED) == CHUNK_HUGE) {
+        n = STATE_KIND(atomic_load_explicit(&c->state, ACQUIRE)) == ST_REMOTE;
+        if (n) huge_free_owned(h, c);
+    } else {
+        n = apply_pool(h, chunk_base(c));
+    }
+    counter_add(&h->ct.remote_frees, n);
+    atomic_fetch_sub_explicit(&h->remote_pending, (int64_t)n, RELAXED);
+    return n;
+}
+
+static uint64_t apply_list(heap_t* h, chunk_t* list) {
     uint64_t n = 0;
     while (list && list != INBOX_CLOSED) {
-        uintptr_t next = *(uintptr_t*)list; /* read before the block is reused */
-        apply_remote(h, list, queued_on);
+        chunk_t* next = atomic_load_explicit(&list->inbox_next, RELAXED);
+        n += apply_chunk(h, list);
         list = next;
-        n++;
     }
     return n;
 }
 
 uint64_t heap_drain_inbox(heap_t* h) {
     if (!atomic_load_explicit(&h->inbox, RELAXED)) return 0;
-    return apply_list(h, atomic_exchange_explicit(&h->inbox, 0, ACQUIRE), h);
+    return apply_list(h, atomic_exchange_explicit(&h->inbox, NULL, ACQUIRE));
 }
 
 void heap_push_pending(heap_t* h) {
@@ -131,8 +182,9 @@ static void adopt(heap_t* a, heap_t* p) {
     /* 2. free blocks (its slab caches were flushed when it detached) */
     buddy_splice(&a->buddy, &p->buddy);
     move_counters(a, p);
+    atomic_fetch_add_explicit(&a->remote_pending, atomic_exchange_explicit(&p->remote_pending, 0, RELAXED), RELAXED);
     /* 3. close the inbox and apply what was queued */
-    apply_list(a, atomic_exchange_explicit(&p->inbox, INBOX_CLOSED, ACQ_REL), p);
+    apply_list(a, atomic_exchange_explicit(&p->inbox, INBOX_CLOSED, ACQ_REL));
     heap_unclaim(p);
 }
 

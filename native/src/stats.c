@@ -21,7 +21,8 @@ static void add_heap(offheap_stats_t* out, heap_t* h) {
     out->huge_count += counter_get(&ct->huge_count);
     out->huge_bytes += counter_get(&ct->huge_bytes);
     out->remote_frees += counter_get(&ct->remote_frees);
-    out->remote_pending += atomic_load_explicit(&h->remote_pending, RELAXED);
+    int64_t pending = atomic_load_explicit(&h->remote_pending, RELAXED);
+    out->remote_pending += (uint64_t)pending; /* sums right across heaps; per heap see below */
     for (unsigned i = 0; i < OFFHEAP_ORDER_COUNT; i++) out->live_by_order[i] += counter_get(&ct->live_by_order[i]);
     for (unsigned o = SLAB_MIN_ORDER; o <= SLAB_MAX_ORDER; o++)
         out->bytes_cached += (uint64_t)atomic_load_explicit(&h->slabs[o - SLAB_MIN_ORDER].count, RELAXED) << o;
@@ -33,6 +34,7 @@ void offheap_stats(offheap_stats_t* out) {
     if (tls_heap) {
         add_heap(out, tls_heap);
         out->heaps_live = 1;
+        if ((int64_t)out->remote_pending < 0) out->remote_pending = 0; /* forwarded elsewhere */
     }
 }
 
