@@ -82,6 +82,16 @@ static inline void count_free(heap_t* h, unsigned order) {
     counter_sub(&h->ct.live_by_order[order - OFFHEAP_MIN_ORDER], 1);
 }
 
+/* A mapping (pool or huge) enters (+1) or leaves (-1) heap h's counters. */
+static inline void count_mapping(heap_t* h, const chunk_t* c, int sign) {
+    uint64_t n = sign > 0 ? c->size : (uint64_t)0 - c->size, one = sign > 0 ? 1 : (uint64_t)-1;
+    counter_add(&h->ct.bytes_mapped, n);
+    if (c->file_backed) counter_add(&h->ct.bytes_swap, n);
+    if (atomic_load_explicit(&c->kind, RELAXED) != CHUNK_POOL) return;
+    counter_add(&h->ct.pool_count, one);
+    if (c->file_backed) counter_add(&h->ct.swap_pool_count, one);
+}
+
 /* heap.c */
 heap_t* heap_current_or_create(void); /* NULL only when no heap can be had */
 /* Frees a block this heap owns; `from` is its current state byte kind. */

@@ -8,17 +8,6 @@
 
 #include <errno.h>
 
-static void count_mapping(heap_t* h, chunk_t* c, int sign) {
-    uint64_t n = c->size;
-    if (sign > 0) {
-        counter_add(&h->ct.bytes_mapped, n);
-        if (c->file_backed) counter_add(&h->ct.bytes_swap, n);
-    } else {
-        counter_sub(&h->ct.bytes_mapped, n);
-        if (c->file_backed) counter_sub(&h->ct.bytes_swap, n);
-    }
-}
-
 /* Shortens a cached, unpinned mapping to `size` bytes by unmapping its tail;
  * 0 when script may view it (then it must keep its extent). */
 static int trim_tail(heap_t* h, chunk_t* c, size_t size) {

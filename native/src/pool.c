@@ -9,23 +9,13 @@ uintptr_t pool_map(heap_t* h) {
     if (!p) return 0;
     chunk_t* c = chunk_register((uintptr_t)p, OFFHEAP_POOL_SIZE, CHUNK_POOL, h, fd);
     chunk_list_push(&h->pools, c);
-    counter_add(&h->ct.pool_count, 1);
-    counter_add(&h->ct.bytes_mapped, OFFHEAP_POOL_SIZE);
-    if (c->file_backed) {
-        counter_add(&h->ct.swap_pool_count, 1);
-        counter_add(&h->ct.bytes_swap, OFFHEAP_POOL_SIZE);
-    }
+    count_mapping(h, c, +1);
     return (uintptr_t)p;
 }
 
 void pool_unmap_retired(heap_t* h, chunk_t* c) {
     chunk_list_remove(&h->pools, c);
-    counter_sub(&h->ct.pool_count, 1);
-    counter_sub(&h->ct.bytes_mapped, OFFHEAP_POOL_SIZE);
-    if (c->file_backed) {
-        counter_sub(&h->ct.swap_pool_count, 1);
-        counter_sub(&h->ct.bytes_swap, OFFHEAP_POOL_SIZE);
-    }
+    count_mapping(h, c, -1);
     uintptr_t base = chunk_base(c);
     chunk_unregister(c);
     os_unmap_chunk((void*)base, OFFHEAP_POOL_SIZE, c->fd);
