@@ -105,15 +105,19 @@ Napi::Error SandboxError(Napi::Env env) {
 // alone costs ~10 ns and reading arguments ~10 ns. A call with no arguments
 // and no return value costs ~7.5 ns. So the hot calls exchange their operand
 // and result through a per-thread "register": a few doubles exposed to
-// JavaScript once per env as a Float64Array (`registers`). The registers are
-// an ordinary (V8-allocated, so also sandbox-safe) ArrayBuffer the addon
-// instance keeps alive; its backing store never moves. An env always runs on
-// one thread (main thread or a worker's thread), so a thread_local pointer to
-// it is per env; nothing else runs between the JS store and the call.
+// JavaScript once per env as a Float64Array (`registers`): an external
+// ArrayBuffer over thread_local storage. An env always runs on one thread
+// (main thread or a worker's thread), so the registers are per env, and two
+// instances of the addon in one thread (the same file loaded twice) share
+// them consistently; nothing else runs between the JS store and the call.
+// (Under the V8 sandbox, where external buffers are refused, the registers
+// fall back to an ordinary ArrayBuffer; every allocation then fails with
+// ERR_OFFHEAP_SANDBOX anyway.)
 //   allocR(): size in R[0]  -> R[0] = address, or -errno (<= 0)
 //   freeR():  addr in R[0]  -> R[0] = 0, or OFFHEAP_EINVAL
 constexpr size_t kRegCount = 4;
-thread_local double* t_reg = nullptr;
+thread_local double t_regs[kRegCount];
+thread_local double* t_reg = nullptr;  // set by the addon init on this thread
 
 inline bool RegUInt(double d, uint64_t* out) {
   if (!(d >= 0.0 && d < kMaxSafe) || d != std::floor(d)) return false;
@@ -232,7 +236,7 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
     InitSecret();
     // Env teardown (worker exit, terminate(), process exit): hand this
     // thread's heap to the core's pending-merge queue. Blocks stay valid.
-    napi_add_env_cleanup_hook(env, DetachHook, nullptr);
+    napi_add_env_cleanup_hook(env, DetachHook, this);  // unique arg per instance
 
     napi_value fn;
     napi_create_function(env, "alloc", NAPI_AUTO_LENGTH, RawAlloc, nullptr, &fn);
@@ -243,13 +247,19 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
     exports.Set("allocR", Napi::Value(env, fn));
     napi_create_function(env, "freeR", NAPI_AUTO_LENGTH, RegFree, nullptr, &fn);
     exports.Set("freeR", Napi::Value(env, fn));
-    void* regData = nullptr;
-    Napi::ArrayBuffer regs = Napi::ArrayBuffer::New(env, kRegCount * sizeof(double));
-    regData = regs.Data();
-    std::memset(regData, 0, kRegCount * sizeof(double));
-    registers_ = Napi::Persistent(regs);
-    t_reg = static_cast<double*>(regData);
-    exports.Set("registers", regs);
+    napi_value regs;
+    napi_status st = napi_create_external_arraybuffer(env, t_regs, sizeof t_regs, nullptr, nullptr, &regs);
+    if (st == napi_ok) {
+      t_reg = t_regs;
+    } else if (st == napi_no_external_buffers_allowed) {
+      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, sizeof t_regs);
+      registers_ = Napi::Persistent(ab);
+      t_reg = static_cast<double*>(ab.Data());
+      regs = ab;
+    } else {
+      NAPI_THROW_IF_FAILED_VOID(env, st);
+    }
+    exports.Set("registers", Napi::Value(env, regs));
 
     DefineAddon(exports, {
         InstanceMethod("exposeChunk", &OffheapAddon::ExposeChunk),
@@ -277,7 +287,7 @@ class OffheapAddon : public Napi::Addon<OffheapAddon> {
   }
 
   ~OffheapAddon() {
-    t_reg = nullptr;
+    if (!registers_.IsEmpty()) t_reg = nullptr;
     offheap_thread_detach();
   }
 
