@@ -49,7 +49,7 @@ if (nat) {
   const d = nat.doc;
   out.push(`### Native (\`npm run bench:native\`, ${d.date.slice(0, 10)}, medians of ${d.reps})
 
-Workloads: **small** = same-thread churn, 10k live slots, free a random slot + allocate a random 16-4096 B + write 1 byte (1 op = free + alloc); **large** = the same with 16 B-1 MiB; **producer/consumer** = one thread allocates 16-4096 B and passes blocks through a bounded SPSC ring to another that frees them (100% cross-thread frees), RSS sampled every 10 ms; **thread churn** = rounds of 4 short-lived threads that allocate and swap blocks into a shared 10k-slot array, freeing blocks allocated by other (mostly exited) threads.
+Workloads: **small** = same-thread churn, 10k live slots, free a random slot + allocate a random 16-4096 B + write 1 byte (1 op = free + alloc); **large** = the same with 16 B-1 MiB; **producer/consumer** = one thread allocates 16-4096 B and passes blocks through a bounded SPSC ring to another that frees them (100% cross-thread frees) for 3 s, RSS sampled every 10 ms (flat = the last quarter of the run is within max(2 MiB, 10%) of the 20-45% window); **thread churn** = rounds of 4 short-lived threads that allocate and swap blocks into a shared 10k-slot array, freeing blocks allocated by other (mostly exited) threads.
 
 ${d.markdown}
 

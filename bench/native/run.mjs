@@ -28,7 +28,7 @@ const CONTENDERS = ['offheap', 'mimalloc', 'jemalloc', 'glibc'];
 const WORKLOADS = {
   small: { title: 'churn 16-4096 B', desc: 'same thread, 10k live slots, free random slot + alloc random 16..4096 B + write 1 byte', ops: 10_000_000, quick: 200_000 },
   large: { title: 'churn 16 B-1 MiB', desc: 'same thread, 10k live slots, free random slot + alloc random 16 B..1 MiB + write 1 byte', ops: 1_000_000, quick: 20_000 },
-  prodcons: { title: 'producer/consumer', desc: '1 producer allocates 16..4096 B and pushes through a 4096-entry SPSC ring, 1 consumer frees (100% cross-thread frees); stops producing after 3 s', ops: 10_000_000, quick: 200_000, maxSeconds: 3, quickMaxSeconds: 1 },
+  prodcons: { title: 'producer/consumer', desc: '1 producer allocates 16..4096 B and pushes through a 4096-entry SPSC ring, 1 consumer frees (100% cross-thread frees); runs 3 s, RSS sampled every 10 ms', ops: 1e12, quick: 200_000, maxSeconds: 3, quickMaxSeconds: 0.5 },
   threads: { title: 'thread churn', desc: 'rounds of 4 short-lived threads, 5,000 ops each: alloc 16..4096 B, swap into a shared 10k-slot array, free the block found there (allocated by another, mostly exited, thread)', ops: 4_000_000, quick: 100_000 },
 };
 
