@@ -1,0 +1,77 @@
+// The native binding's own contract (internal API used by the facade).
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { NativeBinding } from '../lib/native';
+import { ROOT, oh } from './helpers';
+
+const require = createRequire(import.meta.url);
+const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+const addonPath = nodeGypBuild.path(ROOT);
+
+function load(): NativeBinding {
+  const m = { exports: {} as NativeBinding };
+  process.dlopen(m, addonPath); // a fresh instance in this env, like a second copy of the package
+  return m.exports;
+}
+
+describe('native binding', () => {
+  it('argument API: address or -errno; 0 or OFFHEAP_EINVAL; never crashes on bad input', () => {
+    const b = load();
+    for (const bad of [0, -1, NaN, Infinity, 2 ** 44 + 1, 'x', undefined]) expect(b.alloc(bad as never)).toBe(-22);
+    const a = b.alloc(100);
+    expect(a).toBeGreaterThan(0);
+    expect(a % 64).toBe(0);
+    expect(b.usableSize(a)).toBe(128);
+    expect(b.usableSize(a + 64)).toBe(0);
+    expect(b.free(a + 64)).toBe(b.EINVAL); // interior
+    expect(b.free(a)).toBe(0);
+    expect(b.free(a)).toBe(b.EINVAL); // double
+    for (const bad of [0, 1, 4096, 1.5, -64, NaN, 'x', undefined]) expect(b.free(bad as never)).toBe(b.EINVAL);
+  });
+
+  it('register API and a second instance in the same thread agree with the facade', () => {
+    const b = load();
+    const R = new Float64Array(b.registers);
+    const before = oh.stats().bytesLive;
+    R[0] = 4096;
+    b.allocR();
+    const a = R[0]!;
+    expect(a).toBeGreaterThan(0);
+    expect(a % 4096).toBe(0);
+    expect(oh.stats().bytesLive - before).toBe(4096); // one heap per thread, whatever the instance
+    R[0] = 0;
+    b.allocR();
+    expect(R[0]).toBe(-22);
+    R[0] = a;
+    b.freeR();
+    expect(R[0]).toBe(0);
+    R[0] = a;
+    b.freeR();
+    expect(R[0]).toBe(b.EINVAL);
+    expect(oh.stats().bytesLive).toBe(before);
+    // the facade keeps working after another instance was created
+    const v = oh.alloc(10);
+    oh.free(v);
+  });
+
+  it('exposeChunk returns a pinned buffer over the chunk, or null for foreign addresses', () => {
+    const b = load();
+    const a = b.alloc(1000);
+    const c = b.exposeChunk(a)!;
+    expect(c.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(c.buffer.byteLength).toBe(c.size);
+    expect(a).toBeGreaterThanOrEqual(c.data);
+    expect(a + 1024).toBeLessThanOrEqual(c.data + c.size);
+    expect(c.base % b.POOL_SIZE).toBe(0);
+    expect(c.huge).toBe(false);
+    expect(b.pinCount()).toBeGreaterThanOrEqual(1);
+    expect(b.exposeChunk(4096)).toBeNull();
+    expect(b.exposeChunk(0)).toBeNull();
+    b.free(a);
+  });
+
+  it('loads from build/ in a checkout', () => {
+    expect(addonPath.startsWith(join(ROOT, 'build')) || addonPath.startsWith(join(ROOT, 'prebuilds'))).toBe(true);
+  });
+});
