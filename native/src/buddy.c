@@ -3,6 +3,8 @@
 #include "chunkmap.h"
 #include "os.h"
 
+#include <stdlib.h>
+
 #define BLOCK(o) ((uintptr_t)1 << (o))
 
 static inline void list_push(buddy_t* b, uintptr_t blk, unsigned order) {
@@ -22,8 +24,54 @@ static inline void list_unlink(buddy_t* b, uintptr_t blk, unsigned order) {
     if (b->lists[order].next == &b->lists[order]) b->avail &= ~(1ull << order);
 }
 
-void buddy_init(buddy_t* b) {
+/* A link read from a free block is trusted only if it is this order's
+ * sentinel or the start of a free block of this order in one of our pools. */
+static int link_ok(const buddy_t* b, const free_node_t* n, unsigned order) {
+    if (n == &b->lists[order]) return 1;
+    uintptr_t a = (uintptr_t)n;
+    if (a & (BLOCK(order) - 1)) return 0;
+    chunk_t* c = chunk_lookup(a);
+    if (!c || atomic_load_explicit(&c->kind, RELAXED) != CHUNK_POOL ||
+        atomic_load_explicit(&c->owner, RELAXED) != b->owner || (a & POOL_MASK) < POOL_META_SIZE)
+        return 0;
+    uint8_t s = state_load(a);
+    return STATE_IS_FREE(s) && STATE_ORDER(s) == order;
+}
+
+/* blk (known free by its state byte) can be unlinked safely. */
+static int unlink_ok(const buddy_t* b, uintptr_t blk, unsigned order) {
+    const free_node_t* n = (const free_node_t*)blk;
+    return link_ok(b, n->prev, order) && link_ok(b, n->next, order) && n->prev->next == n && n->next->prev == n;
+}
+
+/* Rebuilds every list from the state bytes, the source of truth. */
+static void rebuild(buddy_t* b) {
+    b->repairs++;
     b->avail = 0;
+    for (unsigned o = 0; o <= OFFHEAP_MAX_ORDER; o++) b->lists[o].next = b->lists[o].prev = &b->lists[o];
+    for (const chunk_t* c = *b->pools; c; c = c->next) {
+        uintptr_t base = chunk_base(c);
+        for (uintptr_t off = POOL_META_SIZE; off < OFFHEAP_POOL_SIZE;) {
+            uint8_t s = state_load(base + off);
+            if (STATE_IS_FREE(s)) list_push(b, base + off, STATE_ORDER(s));
+            off += s ? BLOCK(STATE_ORDER(s)) : BLOCK(GRANULE_SHIFT);
+        }
+    }
+}
+
+/* Makes sure blk can be unlinked, rebuilding the lists first if a stale
+ * write broke its links. A second failure would be a bug in the core. */
+static void ensure_unlinkable(buddy_t* b, uintptr_t blk, unsigned order) {
+    if (LIKELY(unlink_ok(b, blk, order))) return;
+    rebuild(b);
+    if (!unlink_ok(b, blk, order)) abort();
+}
+
+void buddy_init(buddy_t* b, const void* owner, chunk_t* const* pools) {
+    b->avail = 0;
+    b->owner = owner;
+    b->pools = pools;
+    b->repairs = 0;
     for (unsigned o = 0; o <= OFFHEAP_MAX_ORDER; o++) b->lists[o].next = b->lists[o].prev = &b->lists[o];
 }
 
@@ -32,11 +80,16 @@ void* buddy_take(buddy_t* b, unsigned order, unsigned st) {
     if (!fits) return NULL;
     unsigned o = (unsigned)__builtin_ctzll(fits);
     uintptr_t blk = (uintptr_t)b->lists[o].next;
+    if (UNLIKELY(blk == (uintptr_t)&b->lists[o] || !link_ok(b, (free_node_t*)blk, o))) {
+        rebuild(b);
+        return buddy_take(b, order, st);
+    }
     if (STATE_KIND(state_load(blk)) == ST_FREE_RELEASED) {
         /* its file hole was punched: reserve disk again or writes could SIGBUS */
         chunk_t* c = chunk_lookup(blk);
         if (os_reserve_file(c->fd, blk - pool_base_of(blk), BLOCK(o)) != 0) return NULL;
     }
+    ensure_unlinkable(b, blk, o);
     list_unlink(b, blk, o);
     while (o > order) { /* split: the upper half goes back */
         o--;
@@ -51,19 +104,26 @@ void* buddy_take(buddy_t* b, unsigned order, unsigned st) {
 void buddy_give(buddy_t* b, uintptr_t blk, unsigned order) {
     uintptr_t base = pool_base_of(blk);
     pool_header(base)->used_bytes -= BLOCK(order);
-    uintptr_t off = blk - base;
-    unsigned merged = ST_FREE;
-    while (order < OFFHEAP_MAX_ORDER) {
-        uintptr_t buddy_off = off ^ BLOCK(order);
+    /* pass 1: how far it merges, and that every buddy can be unlinked (their
+     * orders differ, so unlinking one cannot disturb another's links) */
+    unsigned top = order;
+    for (uintptr_t off = blk - base; top < OFFHEAP_MAX_ORDER; top++, off &= ~BLOCK(top - 1)) {
+        uintptr_t buddy_off = off ^ BLOCK(top);
         if (buddy_off < POOL_META_SIZE) break; /* the metadata region never merges */
         uint8_t s = state_load(base + buddy_off);
-        if (!STATE_IS_FREE(s) || STATE_ORDER(s) != order) break;
-        if (STATE_KIND(s) == ST_FREE_RELEASED) merged = ST_FREE_RELEASED; /* part lacks disk */
+        if (!STATE_IS_FREE(s) || STATE_ORDER(s) != top) break;
+        ensure_unlinkable(b, base + buddy_off, top);
+    }
+    /* pass 2: merge */
+    uintptr_t off = blk - base;
+    unsigned merged = ST_FREE;
+    for (; order < top; order++) {
+        uintptr_t buddy_off = off ^ BLOCK(order);
+        if (STATE_KIND(state_load(base + buddy_off)) == ST_FREE_RELEASED) merged = ST_FREE_RELEASED; /* part lacks disk */
         list_unlink(b, base + buddy_off, order);
         /* the upper of the two starts no block any more */
         state_store(base + (off > buddy_off ? off : buddy_off), ST_NONE);
         off &= ~BLOCK(order);
-        order++;
     }
     state_store(base + off, STATE(order, merged));
     list_push(b, base + off, order);
@@ -78,6 +138,7 @@ void buddy_add_pool(buddy_t* b, uintptr_t base) {
 }
 
 void buddy_remove_pool(buddy_t* b, uintptr_t base) {
+    for (unsigned o = POOL_META_ORDER; o < OFFHEAP_POOL_ORDER; o++) ensure_unlinkable(b, base + BLOCK(o), o);
     for (unsigned o = POOL_META_ORDER; o < OFFHEAP_POOL_ORDER; o++) {
         list_unlink(b, base + BLOCK(o), o);
         state_store(base + BLOCK(o), ST_NONE);
@@ -106,6 +167,7 @@ int buddy_grow_in_place(buddy_t* b, uintptr_t blk, unsigned order, unsigned new_
         uint8_t s = state_load(blk + BLOCK(o));
         if (!STATE_IS_FREE(s) || STATE_ORDER(s) != o) return 0;
     }
+    for (unsigned o = order; o < new_order; o++) ensure_unlinkable(b, blk + BLOCK(o), o);
     for (unsigned o = order; o < new_order; o++) {
         list_unlink(b, blk + BLOCK(o), o);
         state_store(blk + BLOCK(o), ST_NONE);
@@ -128,6 +190,11 @@ size_t buddy_release_pages(buddy_t* b, unsigned min_order, size_t keep_resident)
     for (unsigned o = min_order; o <= OFFHEAP_MAX_ORDER; o++) {
         if (BLOCK(o) < 2 * page) continue;
         for (free_node_t* n = b->lists[o].next; n != &b->lists[o]; n = n->next) {
+            if (UNLIKELY(!link_ok(b, n, o) || !link_ok(b, n->next, o) || n->next->prev != n)) {
+                /* overwritten by a stale write: rebuild, walk again */
+                rebuild(b);
+                return released + buddy_release_pages(b, min_order, keep_resident);
+            }
             uintptr_t blk = (uintptr_t)n;
             if (keep_resident >= BLOCK(o)) { /* hysteresis: the hottest stay resident */
                 keep_resident -= BLOCK(o);

@@ -1,6 +1,13 @@
 /* buddy.h -- binary buddy allocation inside pools: per-order circular free
- * lists (links live inside the free blocks), an availability bitmask, split
- * on take, coalesce on give. Owner thread only. */
+ * lists, an availability bitmask, split on take, coalesce on give. Owner
+ * thread only.
+ *
+ * The links live inside the free blocks, where a script may still write
+ * through a stale fast-mode view. So no link is trusted: before a block is
+ * unlinked or followed, its neighbours must be this order's sentinel or free
+ * blocks of this order in pools this heap owns, by their state bytes (which
+ * script cannot reach), pointing back at it. If not, the lists are rebuilt
+ * from the state bytes, and the operation goes on. */
 #ifndef OFFHEAP_BUDDY_H
 #define OFFHEAP_BUDDY_H
 
@@ -15,9 +22,12 @@ typedef struct free_node {
 typedef struct buddy {
     uint64_t avail;                                /* bit o: lists[o] is non-empty */
     free_node_t lists[OFFHEAP_MAX_ORDER + 1];      /* sentinels; orders 6..24 used */
+    const void* owner;                             /* the heap: pools it owns hold valid links */
+    chunk_t* const* pools;                         /* its pools, to rebuild the lists from */
+    uint64_t repairs;                              /* times overwritten links forced a rebuild */
 } buddy_t;
 
-void buddy_init(buddy_t* b);
+void buddy_init(buddy_t* b, const void* owner, chunk_t* const* pools);
 
 /* A block of exactly `order` in state `st` (ST_LIVE or ST_CACHED), split from
  * the smallest free block that fits; NULL when no list can serve it (or the

@@ -48,7 +48,7 @@ static void reset(heap_t* h) {
     /* Counters were moved out at adoption; remote_pending is left alone: it
      * balances itself even when a late pusher is still backing off. */
     memset(&h->ct, 0, sizeof h->ct);
-    buddy_init(&h->buddy);
+    buddy_init(&h->buddy, h, &h->pools);
     slab_setup(h);
     h->pools = h->huge_live = h->huge_cache = NULL;
     h->huge_cache_bytes = 0;

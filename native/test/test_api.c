@@ -277,6 +277,36 @@ static void pinned_ranges_are_never_unmapped_body(void) {
 }
 static void pinned_ranges_are_never_unmapped(void) { on_fresh_thread(pinned_ranges_are_never_unmapped_body); }
 
+/* What a stale fast-mode view can do: write into blocks after they were
+ * freed, over the free-list links inside them. The core must notice, rebuild
+ * its lists from the state bytes and stay sound. */
+static void stale_writes_into_free_blocks_are_survived_body(void) {
+    enum { N = 64 };
+    char* blocks[N];
+    for (int i = 0; i < N; i++) blocks[i] = offheap_alloc((size_t)(128 << 10) << (i % 4)); /* not slab-cached */
+    for (int i = 0; i < N; i += 2) CHECK_EQ(offheap_free(blocks[i]), 0);
+    for (int i = 0; i < N; i += 2) memset(blocks[i], 0xA5, 64); /* use after free: links overwritten */
+    for (int i = 1; i < N; i += 2) CHECK_EQ(offheap_free(blocks[i]), 0); /* coalescing reads them */
+    CHECK(tls_heap->buddy.repairs >= 1);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) {
+            blocks[i] = offheap_alloc((size_t)(64 << 10) << (i % 5));
+            memset(blocks[i], i, 64 << 10);
+        }
+        for (int i = 0; i < N; i++) {
+            CHECK_EQ(blocks[i][0], i);
+            CHECK_EQ(offheap_free(blocks[i]), 0);
+            memset(blocks[i], 0x5A, 32); /* again, and this time gc walks the lists */
+        }
+        offheap_gc();
+    }
+    offheap_stats_t s;
+    offheap_stats(&s);
+    CHECK_EQ(s.bytes_live, 0);
+    CHECK(heap_fully_coalesced());
+}
+static void stale_writes_into_free_blocks_are_survived(void) { on_fresh_thread(stale_writes_into_free_blocks_are_survived_body); }
+
 static void handoff_and_adopt(void) {
     char* p = offheap_alloc(1000);
     CHECK_EQ(offheap_handoff(p), 0);
@@ -360,6 +390,7 @@ int main(void) {
     RUN(realloc_in_place_and_moving);
     RUN(gc_returns_memory);
     RUN(pinned_ranges_are_never_unmapped);
+    RUN(stale_writes_into_free_blocks_are_survived);
     RUN(handoff_and_adopt);
     RUN(configure_validates);
     RUN(slab_disabled_still_allocates);
