@@ -1,11 +1,16 @@
-// One measurement in its own process: node --expose-gc bench/js/child.mjs <contender> <size> <ops>
+// One measurement in its own process:
+//   node --expose-gc bench/js/child.mjs <contender> <size> <ops> [minMs]
+// Times at least <ops> iterations and at least minMs milliseconds (whole
+// batches of <ops> are repeated until then), so fast contenders get a long
+// enough window on a noisy machine.
 // Loop: allocate `size` bytes, touch them (one write per 4 KiB page, at least
 // one write), release. offheap frees explicitly; peers drop the reference and
 // let the GC reclaim. Prints one JSON line.
 import { performance } from 'node:perf_hooks';
 import { loadOffheap } from './load.mjs';
 
-const [contender, sizeArg, opsArg] = process.argv.slice(2);
+const [contender, sizeArg, opsArg, minMsArg] = process.argv.slice(2);
+const minMs = Number(minMsArg ?? 0) || 0;
 const size = Number(sizeArg);
 const ops = Number(opsArg);
 if (!contender || !(size > 0) || !(ops > 0)) {
@@ -77,15 +82,20 @@ try {
   // warm-up: a tenth of the run (at least 2), untimed, lets the JIT and pools settle
   c.loop(Math.max(2, Math.ceil(ops / 10)));
   if (globalThis.gc) globalThis.gc();
+  let done = 0;
   const t0 = performance.now();
-  c.loop(ops);
-  const t1 = performance.now();
+  let t1 = t0;
+  do {
+    c.loop(ops);
+    done += ops;
+    t1 = performance.now();
+  } while (t1 - t0 < minMs);
   const ru = process.resourceUsage();
   const out = {
     contender,
     size,
-    ops,
-    ns_per_op: ((t1 - t0) * 1e6) / ops,
+    ops: done,
+    ns_per_op: ((t1 - t0) * 1e6) / done,
     seconds: (t1 - t0) / 1e3,
     peak_rss_kib: ru.maxRSS,
     base_rss_kib: rssBase,

@@ -34,10 +34,12 @@ const LABEL = {
 };
 const KiB = 1024, MiB = 1024 * 1024;
 // ops per measurement, the same for every contender (so peak RSS compares)
+// (the timed window also lasts at least MIN_MS: fast contenders repeat whole batches)
 const OPS = new Map([
-  [64, 1_000_000], [KiB, 500_000], [4 * KiB, 200_000], [64 * KiB, 50_000],
-  [MiB, 4_000], [16 * MiB, 300], [64 * MiB, 60],
+  [64, 1_000_000], [KiB, 1_000_000], [4 * KiB, 1_000_000], [64 * KiB, 200_000],
+  [MiB, 10_000], [16 * MiB, 600], [64 * MiB, 60],
 ]);
+const MIN_MS = 250;
 const DEFAULT_SIZES = [...OPS.keys()];
 
 function opsFor(size, quick) {
@@ -86,7 +88,7 @@ const CHILD = path.join(BENCH_DIR, 'js', 'child.mjs');
 
 function runChild(contender, size) {
   const ops = opsFor(size, opts.quick);
-  const r = spawnSync(process.execPath, ['--expose-gc', CHILD, contender, String(size), String(ops)], {
+  const r = spawnSync(process.execPath, ['--expose-gc', CHILD, contender, String(size), String(ops), String(opts.quick ? 0 : MIN_MS)], {
     cwd: ROOT_DIR,
     encoding: 'utf8',
     timeout: 10 * 60 * 1000,
@@ -243,9 +245,10 @@ const doc = {
   quick: opts.quick,
   reps: opts.reps,
   machine,
-  method: 'per (contender, size, repetition) one child process: node --expose-gc bench/js/child.mjs; warm-up of ops/10 untimed, gc(), then ops timed iterations of allocate + touch (1 write per 4 KiB page) + release; peak RSS = process.resourceUsage().maxRSS',
+  method: 'per (contender, size, repetition) one child process: node --expose-gc bench/js/child.mjs; warm-up of ops/10 untimed, gc(), then timed batches of ops iterations until at least ops and at least 250 ms of allocate + touch (1 write per 4 KiB page) + release; peak RSS = process.resourceUsage().maxRSS',
   sizes: opts.sizes,
   ops: Object.fromEntries(opts.sizes.map((s) => [s, opsFor(s, opts.quick)])),
+  min_timed_ms: opts.quick ? 0 : MIN_MS,
   contenders: present,
   skipped,
   summary,
