@@ -258,7 +258,11 @@ for (const wl of opts.workloads) {
     for (const c of contenders) {
       if (c === 'offheap' || !summary[wl][c]) continue;
       const p = summary[wl][c];
-      off.ratios[c] = { time: off.ns_per_op / p.ns_per_op, rss: off.peak_rss_kib / p.peak_rss_kib };
+      // paired: offheap and the peer ran back to back in each repetition; the
+      // median of the per-repetition ratios cancels slow drifts in machine load
+      const a = raw[wl].offheap, b = raw[wl][c];
+      const paired = median(a.slice(0, Math.min(a.length, b.length)).map((r, i) => r.ns_per_op / b[i].ns_per_op));
+      off.ratios[c] = { time: off.ns_per_op / p.ns_per_op, time_paired: paired, rss: off.peak_rss_kib / p.peak_rss_kib };
     }
   }
 }
@@ -270,13 +274,13 @@ function targets() {
   const add = (id, text, ok, measured) => out.push({ id, target: text, status: ok === null ? 'n/a' : ok ? 'met' : 'missed', measured });
   if (opts.workloads.includes('small')) {
     const o = g('small', 'offheap'), m = g('small', 'mimalloc');
-    if (o && m) add('small', 'churn 16-4096 B: offheap <= 0.8x mimalloc ns/op', o.ns_per_op <= 0.8 * m.ns_per_op, `${fmtNs(o.ns_per_op)} vs ${fmtNs(m.ns_per_op)} = ${fmtRatio(o.ns_per_op / m.ns_per_op)}`);
+    if (o && m) add('small', 'churn 16-4096 B: offheap <= 0.8x mimalloc ns/op', o.ns_per_op <= 0.8 * m.ns_per_op, `${fmtNs(o.ns_per_op)} vs ${fmtNs(m.ns_per_op)} = ${fmtRatio(o.ns_per_op / m.ns_per_op)}; paired ${fmtRatio(o.ratios.mimalloc.time_paired)}`);
     else add('small', 'churn 16-4096 B: offheap <= 0.8x mimalloc ns/op', null, 'offheap or mimalloc not measured');
   }
   if (opts.workloads.includes('large')) {
     const o = g('large', 'offheap'), m = g('large', 'mimalloc');
     if (o && m) {
-      add('large-time', 'churn 16 B-1 MiB: offheap <= 1.0x mimalloc ns/op', o.ns_per_op <= m.ns_per_op, `${fmtNs(o.ns_per_op)} vs ${fmtNs(m.ns_per_op)} = ${fmtRatio(o.ns_per_op / m.ns_per_op)}`);
+      add('large-time', 'churn 16 B-1 MiB: offheap <= 1.0x mimalloc ns/op', o.ns_per_op <= m.ns_per_op, `${fmtNs(o.ns_per_op)} vs ${fmtNs(m.ns_per_op)} = ${fmtRatio(o.ns_per_op / m.ns_per_op)}; paired ${fmtRatio(o.ratios.mimalloc.time_paired)}`);
       add('large-rss', 'churn 16 B-1 MiB: offheap peak RSS <= 1.5x mimalloc', o.peak_rss_kib <= 1.5 * m.peak_rss_kib, `${fmtMiB(o.peak_rss_kib)} vs ${fmtMiB(m.peak_rss_kib)} MiB = ${fmtRatio(o.peak_rss_kib / m.peak_rss_kib)}`);
     } else add('large', 'churn 16 B-1 MiB vs mimalloc', null, 'offheap or mimalloc not measured');
   }
@@ -296,22 +300,22 @@ const tables = [];
 for (const wl of opts.workloads) {
   const w = WORKLOADS[wl];
   const isPC = wl === 'prodcons', hasTrend = wl === 'prodcons' || wl === 'threads';
-  const headers = ['allocator', 'ns/op', isPC ? 'Mfrees/s' : 'Mops/s', 'spread', 'peak RSS MiB', 'offheap/peer time', 'offheap/peer RSS'];
+  const headers = ['allocator', 'ns/op', isPC ? 'Mfrees/s' : 'Mops/s', 'spread', 'peak RSS MiB', 'offheap/peer time', 'paired', 'offheap/peer RSS'];
   if (hasTrend) headers.push('RSS over time');
   const rows = [];
   const off = summary[wl].offheap;
   for (const c of contenders) {
     const s = summary[wl][c];
     if (!s) {
-      rows.push([c, 'failed', '', '', '', '', '', ...(hasTrend ? [''] : [])]);
+      rows.push([c, 'failed', '', '', '', '', '', '', ...(hasTrend ? [''] : [])]);
       continue;
     }
     const r = off?.ratios?.[c];
-    const row = [c, fmtNs(s.ns_per_op), fmtNum(s.mops, 2), `${s.spread_pct.toFixed(0)}%`, fmtMiB(s.peak_rss_kib), c === 'offheap' ? '1.00x' : r ? fmtRatio(r.time) : 'n/a', c === 'offheap' ? '1.00x' : r ? fmtRatio(r.rss) : 'n/a'];
+    const row = [c, fmtNs(s.ns_per_op), fmtNum(s.mops, 2), `${s.spread_pct.toFixed(0)}%`, fmtMiB(s.peak_rss_kib), c === 'offheap' ? '1.00x' : r ? fmtRatio(r.time) : 'n/a', c === 'offheap' ? '' : r ? fmtRatio(r.time_paired) : 'n/a', c === 'offheap' ? '1.00x' : r ? fmtRatio(r.rss) : 'n/a'];
     if (hasTrend) row.push(s.rss_trend === 'n/a' ? 'n/a' : `${s.rss_trend} (${s.rss_growth_kib >= 0 ? '+' : ''}${fmtMiB(s.rss_growth_kib)} MiB)`);
     rows.push(row);
   }
-  for (const c of opts.contenders) if (skipped[c]) rows.push([c, 'skipped', '', '', '', '', '', ...(hasTrend ? [''] : [])]);
+  for (const c of opts.contenders) if (skipped[c]) rows.push([c, 'skipped', '', '', '', '', '', '', ...(hasTrend ? [''] : [])]);
   tables.push({ workload: wl, title: `${w.title}: ${w.desc}`, headers, rows });
 }
 
@@ -322,7 +326,8 @@ for (const t of tables) {
   text.push(textTable(t.headers, t.rows));
   text.push('');
 }
-text.push('time ratio < 1 means offheap is faster; spread = (max-min)/median of ns/op over the repetitions.');
+text.push('offheap/peer time = ratio of the medians (< 1: offheap faster); paired = median of the per-repetition ratios');
+text.push('(offheap and the peer ran back to back); spread = (max-min)/median of ns/op over the repetitions.');
 text.push('');
 text.push('Targets:');
 for (const t of targetResults) text.push(`  [${t.status.toUpperCase().padEnd(6)}] ${t.target}: ${t.measured}`);
