@@ -30,19 +30,19 @@ const out = [];
 out.push(`Both suites run each contender in its own process, interleaved (A B C D, A B C D, ...), repeat, and report medians; every ratio compares numbers from the same run. Results: JSON in \`bench/results/<date>-{native,js}.json\`, charts in \`bench/results/{native,js}.svg\`.
 
 \`\`\`sh
-npm run bench:native                 # C allocators: offheap vs mimalloc, jemalloc, glibc (about 2-3 min)
+npm run bench:native                 # C allocators: offheap vs mimalloc, jemalloc, glibc (about 2 min)
 npm run bench:native -- --quick      # seconds: smoke test (results go to bench/results/quick/)
-npm run bench:native -- --workloads small,prodcons --reps 9 --json
-npm run bench                        # JS: offheap vs ArrayBuffer / Buffer (about 2 min)
+npm run bench:native -- --workloads small,prodcons --reps 9 --json   # the README numbers used --reps 7
+npm run bench                        # JS: offheap vs ArrayBuffer / Buffer (about 3-4 min)
 npm run bench -- --sizes 64,4k,1m --quick
-bash bench/ci-smoke.sh               # both --quick runs (what CI runs)
+bash bench/ci-smoke.sh               # both suites with --quick (smoke test: they build and run)
 \`\`\`
 
 The native suite needs cmake and a C compiler; mimalloc and jemalloc come from Debian (\`apt-get install libmimalloc-dev libjemalloc-dev\`) and are skipped with a printed reason when missing. Each contender is its own executable built from the same \`bench/native/harness.c\` (\`-DALLOC_...\`): offheap through \`offheap_alloc\`/\`offheap_free\`, mimalloc through \`mi_malloc\`/\`mi_free\`, jemalloc linked statically into its executable only, glibc plain; all compiled \`-O2 -fno-plt\`. The JS suite imports the package by name (the built \`dist/\` and addon) and runs one child process per (contender, size, repetition).`);
 
 const mach = (nat || js)?.doc.machine;
 if (mach) {
-  out.push(`**Machine:** ${machineLine(mach)}; load average at start ${mach.loadavg_start?.join(' / ')}. This is a shared 2-core VM: repetitions vary by the spread shown, so read ratios, not absolute numbers.`);
+  out.push(`**Machine:** ${machineLine(mach)}; measured at commit ${mach.git}${mach.git_dirty_core ? ' (with local core changes)' : ''}. This is a shared 2-core VM: repetitions vary by the spread shown, so read ratios, not absolute numbers.`);
 }
 
 if (nat) {

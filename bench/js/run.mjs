@@ -202,7 +202,7 @@ const targetResults = [];
 const present = contenders;
 const sizeRows = opts.sizes;
 const tTime = {
-  title: 'ns per alloc + touch + release (median; spread = (max-min)/median over repetitions)',
+  title: 'ns per alloc + touch + release (median; ±x% = half of (max-min)/median over the repetitions)',
   headers: ['size', ...present.map((c) => LABEL[c])],
   rows: sizeRows.map((s) => [fmtSize(s), ...present.map((c) => (summary[s][c] ? `${fmtNs(summary[s][c].ns_per_op)} (±${Math.round(summary[s][c].spread_pct / 2)}%)` : 'failed'))]),
 };
