@@ -229,7 +229,12 @@ for (const t of tables) {
   text.push('');
 }
 text.push('Targets:');
-for (const t of targetResults) text.push(`  [${t.status.toUpperCase().padEnd(6)}] ${t.target}: ${t.measured}`);
+if (opts.quick) {
+  // tiny op counts measure start-up, not steady state: nothing is judged
+  for (const t of targetResults) if (t.status !== 'n/a') t.status = 'not judged (--quick)';
+  text.push('  (--quick: smoke run, targets are not judged)');
+}
+for (const t of targetResults) text.push(`  [${(opts.quick && t.status.startsWith('not judged') ? 'QUICK' : t.status.toUpperCase()).padEnd(6)}] ${t.target}: ${t.measured}`);
 if (failures.length) {
   text.push('', 'Failures:');
   for (const f of failures) text.push(`  ${fmtSize(f.size)}/${f.contender} rep ${f.rep + 1}: ${f.error}`);

@@ -330,7 +330,12 @@ text.push('offheap/peer time = ratio of the medians (< 1: offheap faster); paire
 text.push('(offheap and the peer ran back to back); spread = (max-min)/median of ns/op over the repetitions.');
 text.push('');
 text.push('Targets:');
-for (const t of targetResults) text.push(`  [${t.status.toUpperCase().padEnd(6)}] ${t.target}: ${t.measured}`);
+if (opts.quick) {
+  // tiny op counts measure start-up, not steady state: nothing is judged
+  for (const t of targetResults) if (t.status !== 'n/a') t.status = 'not judged (--quick)';
+  text.push('  (--quick: smoke run, targets are not judged)');
+}
+for (const t of targetResults) text.push(`  [${(opts.quick && t.status.startsWith('not judged') ? 'QUICK' : t.status.toUpperCase()).padEnd(6)}] ${t.target}: ${t.measured}`);
 if (failures.length) {
   text.push('');
   text.push('Failures:');
