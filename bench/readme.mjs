@@ -81,6 +81,16 @@ Source: [\`${js.file}\`](${js.file})`);
   out.push('### JavaScript\n\nNo JS results yet.');
 }
 
+const beyond = latest('beyond-ram');
+if (beyond?.doc?.result) {
+  const r = beyond.doc.result, gib = (b) => (b / 2 ** 30).toFixed(1);
+  out.push(`### Beyond RAM (\`bench/native/beyond_ram.c\`)
+
+One \`offheap_alloc\` of ${r.factor}x physical memory (${gib(r.bytes)} GiB on ${gib(r.ram_bytes)} GiB of RAM, no swap): the kernel refuses anonymous memory of that size, so the "auto" swap policy served all of it from an unlinked, preallocated file (${gib(r.file_backed_bytes)} GiB file-backed). Allocation took ${r.alloc_s} s; writing every byte ${r.write_s} s (${r.write_gib_s} GiB/s), reading it all back ${r.read_s} s (${r.read_gib_s} GiB/s) with ${r.mismatched_words} mismatched words; free ${r.free_s} s. On the same machine \`malloc\` of that size returns NULL and \`new ArrayBuffer\` throws \"Array buffer allocation failed\" (heuristic overcommit refuses one anonymous mapping larger than RAM + swap). Machine: ${beyond.doc.machine}. Command: \`${beyond.doc.command}\`.
+
+Source: [\`${beyond.file}\`](${beyond.file})`);
+}
+
 if (notes) out.push(`### Notes\n\n${notes}`);
 
 const section = out.join('\n\n') + '\n';
