@@ -4,6 +4,7 @@
  * this module gets its own instance and its own heap.
  */
 import * as path from 'node:path';
+import type { GcReport, HeapStats } from './index';
 
 /** @internal Chunk exposed to JavaScript as one pinned external buffer. */
 export interface NativeChunk {
@@ -13,38 +14,6 @@ export interface NativeChunk {
   size: number;
   huge: boolean;
   fileBacked: boolean;
-}
-
-/** @internal Raw stats object as produced by the binding. */
-export interface NativeStats {
-  allocCount: number;
-  freeCount: number;
-  bytesLive: number;
-  bytesPeak: number;
-  slabHits: number;
-  poolCount: number;
-  swapPoolCount: number;
-  bytesMapped: number;
-  bytesSwap: number;
-  hugeCount: number;
-  hugeBytes: number;
-  remotePending: number;
-  remoteFrees: number;
-  bytesCached: number;
-  heapsLive: number;
-  heapsPending: number;
-  liveByOrder: number[];
-}
-
-/** @internal */
-export interface NativeGcReport {
-  slabBlocksFlushed: number;
-  remoteDrained: number;
-  heapsAdopted: number;
-  bytesReleased: number;
-  bytesUnmapped: number;
-  poolsUnmapped: number;
-  hugeUnmapped: number;
 }
 
 /** @internal */
@@ -76,8 +45,9 @@ export interface NativeBinding {
   handoffChecked(buffer: ArrayBuffer, byteLength: number): [number, number] | number;
   adopt(addr: number, byteLength: number, tag: number): number;
   adoptChecked(addr: number, byteLength: number, tag: number): ArrayBuffer | number;
-  stats(processWide: boolean): NativeStats;
-  gc(): NativeGcReport;
+  /** The binding builds exactly the public shapes. */
+  stats(processWide: boolean): HeapStats;
+  gc(): GcReport;
   configure(
     set: number,
     swapDir: string | null,

@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtMiB, fmtRatio, fmtSize, parseSize, textTable, mdTable,
-  machineInfo, machineLine, today, writeFileEnsured, linePanel, legend, svgDoc, PALETTE,
+  machineInfo, machineLine, writeResults, linePanel, legend, svgDoc, PALETTE,
 } from '../lib/common.mjs';
 
 const CONTENDERS = ['offheap', 'offheap-checked', 'ArrayBuffer', 'allocUnsafe', 'allocUnsafeSlow'];
@@ -262,13 +262,7 @@ const doc = {
   markdown: tables.map((t) => `**${t.title}**\n\n${mdTable(t.headers, t.rows)}`).join('\n\n'),
   raw,
 };
-const outDir = path.join(BENCH_DIR, 'results', opts.quick ? 'quick' : '');
-const jsonFile = path.join(outDir, `${today()}-js.json`);
-writeFileEnsured(jsonFile, JSON.stringify(doc, null, 1) + '\n');
-const svgFile = path.join(outDir, 'js.svg');
-writeFileEnsured(svgFile, renderSvg());
-progress(`wrote ${path.relative(ROOT_DIR, jsonFile)} and ${path.relative(ROOT_DIR, svgFile)}\n`);
-if (opts.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
+writeResults('js', doc, renderSvg(), opts, progress);
 // offheap must be measurable: a missing or failing offheap contender fails the run
 process.exitCode = failures.length || Object.keys(skipped).length ? 1 : 0;
 

@@ -145,6 +145,19 @@ export function writeFileEnsured(file, text) {
   writeFileSync(file, text);
 }
 
+/** Writes a suite's results: <date>-<suite>.json and <suite>.svg under
+ * bench/results (bench/results/quick for --quick runs); prints the JSON with
+ * --json. Returns the paths written. */
+export function writeResults(suite, doc, svg, { quick, json }, progress) {
+  const outDir = path.join(BENCH_DIR, 'results', quick ? 'quick' : '');
+  const jsonFile = path.join(outDir, `${today()}-${suite}.json`);
+  const svgFile = path.join(outDir, `${suite}.svg`);
+  writeFileEnsured(jsonFile, JSON.stringify(doc, null, 1) + '\n');
+  writeFileEnsured(svgFile, svg);
+  progress(`wrote ${path.relative(ROOT_DIR, jsonFile)} and ${path.relative(ROOT_DIR, svgFile)}\n`);
+  if (json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
+}
+
 // ---- SVG ------------------------------------------------------------------
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];

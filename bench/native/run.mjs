@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtNum, fmtMiB, fmtRatio, textTable, mdTable,
-  machineInfo, machineLine, today, writeFileEnsured, barPanel, linePanel, legend, svgDoc, PALETTE,
+  machineInfo, machineLine, writeResults, barPanel, linePanel, legend, svgDoc, PALETTE,
 } from '../lib/common.mjs';
 
 const CONTENDERS = ['offheap', 'mimalloc', 'jemalloc', 'glibc'];
@@ -362,13 +362,7 @@ const doc = {
   raw,
 };
 
-const outDir = path.join(BENCH_DIR, 'results', opts.quick ? 'quick' : '');
-const jsonFile = path.join(outDir, `${today()}-native.json`);
-writeFileEnsured(jsonFile, JSON.stringify(doc, null, 1) + '\n');
-const svgFile = path.join(outDir, 'native.svg');
-writeFileEnsured(svgFile, renderSvg());
-progress(`wrote ${path.relative(ROOT_DIR, jsonFile)} and ${path.relative(ROOT_DIR, svgFile)}\n`);
-if (opts.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
+writeResults('native', doc, renderSvg(), opts, progress);
 // offheap is what this measures: failing to build or run it fails the run (peers may be skipped)
 process.exitCode = failures.length || skipped.offheap ? 1 : 0;
 
