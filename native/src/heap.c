@@ -179,13 +179,13 @@ void* offheap_alloc(size_t n) {
 
 /* The state byte of the block that would start at a, or NULL when a cannot
  * start one of our blocks. Reads only memory that is ours. */
-static _Atomic uint8_t* block_state(uintptr_t a, chunk_t** chunk) {
+static inline __attribute__((always_inline)) _Atomic uint8_t* block_state(uintptr_t a, chunk_t** chunk) {
     if (a & (((uintptr_t)1 << OFFHEAP_MIN_ORDER) - 1)) return NULL;
     chunk_t* c = chunk_lookup(a);
     if (!c) return NULL;
     *chunk = c;
     uint8_t kind = atomic_load_explicit(&c->kind, ACQUIRE);
-    if (kind == CHUNK_POOL) return (a & POOL_MASK) >= POOL_META_SIZE ? pool_state(a) : NULL;
+    if (LIKELY(kind == CHUNK_POOL)) return LIKELY((a & POOL_MASK) >= POOL_META_SIZE) ? pool_state(a) : NULL;
     if (kind == CHUNK_HUGE && (a & POOL_MASK) == 0) return &c->state;
     return NULL;
 }
