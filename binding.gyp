@@ -4,7 +4,18 @@
       "target_name": "offheap",
       "sources": [
         "native/binding/addon.cc",
-        "<!@(node -e \"const fs=require('fs');process.stdout.write(fs.readdirSync('native/src').filter(f=>f.endsWith('.c')).sort().map(f=>'native/src/'+f).join(' '))\")"
+        "native/src/buddy.c",
+        "native/src/chunkmap.c",
+        "native/src/config.c",
+        "native/src/heap.c",
+        "native/src/heapid.c",
+        "native/src/huge.c",
+        "native/src/os.c",
+        "native/src/pool.c",
+        "native/src/remote.c",
+        "native/src/slab.c",
+        "native/src/stats.c",
+        "native/src/swap.c"
       ],
       "include_dirs": [
         "native/include",
