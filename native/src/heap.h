@@ -94,7 +94,8 @@ static inline void count_mapping(heap_t* h, const chunk_t* c, int sign) {
 
 /* heap.c */
 heap_t* heap_current_or_create(void); /* NULL only when no heap can be had */
-/* Frees a block this heap owns; `from` is its current state byte kind. */
+/* Frees a pool block of `order` that this heap owns (any non-free state):
+ * into the slab cache, or back to the buddy lists. */
 void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, unsigned order);
 /* The slow path: take a block of `order` from the buddy lists, draining the
  * inbox, adopting pending heaps and mapping a pool as needed. */

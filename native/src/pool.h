@@ -55,13 +55,10 @@ static inline _Atomic uint8_t* pool_state(uintptr_t a) {
 static inline uint8_t state_load(uintptr_t a) {
     return atomic_load_explicit(pool_state(a), RELAXED);
 }
-/* Owner-only transitions of blocks nobody else may touch (free, cached). */
+/* Owner-only transitions of blocks nobody else may touch (free, cached, and
+ * live -> cached on a same-thread free; other threads CAS, see remote.c). */
 static inline void state_store(uintptr_t a, uint8_t v) {
     atomic_store_explicit(pool_state(a), v, RELAXED);
-}
-/* The one transition other threads race on: from an expected state. */
-static inline int state_cas(uintptr_t a, uint8_t expect, uint8_t desired) {
-    return atomic_compare_exchange_strong_explicit(pool_state(a), &expect, desired, ACQ_REL, RELAXED);
 }
 
 struct heap;
