@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtMiB, fmtRatio, fmtSize, parseSize, textTable, mdTable,
-  machineInfo, machineLine, writeResults, linePanel, legend, svgDoc, PALETTE,
+  machineInfo, machineLine, writeResults, parseBenchArgs, outputs, linePanel, legend, svgDoc, PALETTE,
 } from '../lib/common.mjs';
 
 const CONTENDERS = ['offheap', 'offheap-checked', 'ArrayBuffer', 'allocUnsafe', 'allocUnsafeSlow'];
@@ -49,41 +49,18 @@ function opsFor(size, quick) {
   return quick ? Math.max(3, Math.round(ops / 100)) : ops;
 }
 
-function parseArgs(argv) {
-  const o = { quick: false, json: false, sizes: DEFAULT_SIZES, contenders: CONTENDERS, reps: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const eq = a.indexOf('=');
-      if (eq >= 0) return a.slice(eq + 1);
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--quick') o.quick = true;
-    else if (a === '--json') o.json = true;
-    else if (a.startsWith('--sizes')) o.sizes = val().split(',').filter(Boolean).map(parseSize);
-    else if (a.startsWith('--contenders')) o.contenders = val().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (a.startsWith('--reps')) o.reps = Math.max(1, parseInt(val(), 10));
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--sizes 64,1k,4k,64k,1m,16m,64m] [--contenders ...] [--quick] [--reps N] [--json]');
-      process.exit(0);
-    } else throw new Error(`unknown option ${a} (try --help)`);
-  }
-  for (const c of o.contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}; known: ${CONTENDERS.join(', ')}`);
-  for (const s of o.sizes) if (!(s > 0)) throw new Error(`bad size ${s}`);
-  o.reps ??= o.quick ? 1 : 5;
-  return o;
-}
-
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(String(e.message || e));
-  process.exit(1);
-}
-const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
-const progress = (s) => process.stderr.write(s);
+const opts = parseBenchArgs(process.argv.slice(2), {
+  defaults: { sizes: DEFAULT_SIZES },
+  contenders: CONTENDERS,
+  usage: 'usage: npm run bench -- [--sizes 64,1k,4k,64k,1m,16m,64m] [--contenders ...] [--quick] [--reps N] [--json]',
+  extra(name, value, o) {
+    if (name !== '--sizes') return false;
+    o.sizes = value().split(',').filter(Boolean).map(parseSize);
+    for (const size of o.sizes) if (!(size > 0)) throw new Error(`bad size ${size}`);
+    return true;
+  },
+});
+const { log, progress } = outputs(opts);
 const CHILD = path.join(BENCH_DIR, 'js', 'child.mjs');
 
 function runChild(contender, size) {

@@ -145,6 +145,52 @@ export function writeFileEnsured(file, text) {
   writeFileSync(file, text);
 }
 
+// ---- command line ---------------------------------------------------------
+
+/** Parses the options both suites share (--quick, --json, --reps N,
+ * --contenders a,b, --help) into a copy of `defaults`; any other option goes
+ * to `extra(name, value, o)`, which returns false when it does not know it.
+ * `value()` reads the option's value (`--x=v` or `--x v`). Bad options print
+ * a message and exit 1. Returns the options, with reps defaulted (1 quick, 5). */
+export function parseBenchArgs(argv, { defaults, contenders, usage, extra }) {
+  const o = { quick: false, json: false, reps: null, contenders, ...defaults };
+  try {
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i];
+      const value = () => {
+        const eq = a.indexOf('=');
+        if (eq >= 0) return a.slice(eq + 1);
+        if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+        return argv[++i];
+      };
+      const name = a.split('=')[0];
+      if (a === '--quick') o.quick = true;
+      else if (a === '--json') o.json = true;
+      else if (name === '--reps') o.reps = Math.max(1, parseInt(value(), 10));
+      else if (name === '--contenders') o.contenders = value().split(',').map((s) => s.trim()).filter(Boolean);
+      else if (a === '--help' || a === '-h') {
+        console.log(usage);
+        process.exit(0);
+      } else if (!extra(name, value, o)) throw new Error(`unknown option ${a} (try --help)`);
+    }
+    for (const c of o.contenders)
+      if (!contenders.includes(c)) throw new Error(`unknown contender ${c}; known: ${contenders.join(', ')}`);
+  } catch (e) {
+    console.error(String(e.message || e));
+    process.exit(1);
+  }
+  o.reps ??= o.quick ? 1 : 5;
+  return o;
+}
+
+/** Tables go to stdout, or to stderr when stdout carries --json. */
+export function outputs(opts) {
+  return {
+    log: (...a) => (opts.json ? console.error(...a) : console.log(...a)),
+    progress: (s) => process.stderr.write(s),
+  };
+}
+
 /** Writes a suite's results: <date>-<suite>.json and <suite>.svg under
  * bench/results (bench/results/quick for --quick runs); prints the JSON with
  * --json. Returns the paths written. */

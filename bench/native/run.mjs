@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtNum, fmtMiB, fmtRatio, textTable, mdTable,
-  machineInfo, machineLine, writeResults, barPanel, linePanel, legend, svgDoc, PALETTE,
+  machineInfo, machineLine, writeResults, parseBenchArgs, outputs, barPanel, linePanel, legend, svgDoc, PALETTE,
 } from '../lib/common.mjs';
 
 const CONTENDERS = ['offheap', 'mimalloc', 'jemalloc', 'glibc'];
@@ -33,47 +33,22 @@ const WORKLOADS = {
 };
 
 // ---- options --------------------------------------------------------------
-function parseArgs(argv) {
-  const o = { quick: false, json: false, workloads: Object.keys(WORKLOADS), contenders: CONTENDERS, reps: null, build: true, buildDir: path.join(ROOT_DIR, 'build-bench') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const eq = a.indexOf('=');
-      if (eq >= 0) return a.slice(eq + 1);
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--quick') o.quick = true;
-    else if (a === '--json') o.json = true;
-    else if (a === '--no-build') o.build = false;
-    else if (a.startsWith('--workloads')) o.workloads = val().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (a.startsWith('--contenders')) o.contenders = val().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (a.startsWith('--reps')) o.reps = Math.max(1, parseInt(val(), 10));
-    else if (a.startsWith('--build-dir')) o.buildDir = path.resolve(val());
-    else if (a === '--help' || a === '-h') {
-      console.log(readHelp());
-      process.exit(0);
-    } else throw new Error(`unknown option ${a} (try --help)`);
-  }
-  for (const w of o.workloads) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}; known: ${Object.keys(WORKLOADS).join(', ')}`);
-  for (const c of o.contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}; known: ${CONTENDERS.join(', ')}`);
-  o.reps ??= o.quick ? 1 : 5;
-  return o;
-}
-
-function readHelp() {
-  return 'usage: npm run bench:native -- [--quick] [--json] [--workloads small,large,prodcons,threads] [--contenders offheap,mimalloc,jemalloc,glibc] [--reps N] [--no-build] [--build-dir DIR]';
-}
-
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(String(e.message || e));
-  process.exit(1);
-}
-const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
-const progress = (s) => process.stderr.write(s);
+const opts = parseBenchArgs(process.argv.slice(2), {
+  defaults: { workloads: Object.keys(WORKLOADS), build: true, buildDir: path.join(ROOT_DIR, 'build-bench') },
+  contenders: CONTENDERS,
+  usage: 'usage: npm run bench:native -- [--quick] [--json] [--workloads small,large,prodcons,threads] [--contenders offheap,mimalloc,jemalloc,glibc] [--reps N] [--no-build] [--build-dir DIR]',
+  extra(name, value, o) {
+    if (name === '--no-build') o.build = false;
+    else if (name === '--build-dir') o.buildDir = path.resolve(value());
+    else if (name === '--workloads') {
+      o.workloads = value().split(',').map((s) => s.trim()).filter(Boolean);
+      for (const w of o.workloads)
+        if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}; known: ${Object.keys(WORKLOADS).join(', ')}`);
+    } else return false;
+    return true;
+  },
+});
+const { log, progress } = outputs(opts);
 
 // ---- build ----------------------------------------------------------------
 function run(cmd, args, cwd = ROOT_DIR) {
