@@ -20,8 +20,8 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtMiB, fmtRatio, fmtSize, parseSize, textTable, mdTable,
-  machineInfo, machineLine, writeResults, parseBenchArgs, outputs, linePanel, legend, svgDoc, PALETTE,
+  BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtMiB, fmtRatio, fmtSize, parseSize, mdTable,
+  machineInfo, machineLine, writeResults, parseBenchArgs, outputs, reportText, linePanel, legend, svgDoc, PALETTE,
 } from '../lib/common.mjs';
 
 const CONTENDERS = ['offheap', 'offheap-checked', 'ArrayBuffer', 'allocUnsafe', 'allocUnsafeSlow'];
@@ -199,25 +199,10 @@ const tRatio = {
 };
 const tables = ratioCols.length ? [tTime, tRss, tRatio] : [tTime, tRss];
 
-const text = [''];
-for (const t of tables) {
-  text.push(t.title);
-  text.push(textTable(t.headers, t.rows));
-  text.push('');
-}
-text.push('Targets:');
-if (opts.quick) {
-  // tiny op counts measure start-up, not steady state: nothing is judged
-  for (const t of targetResults) if (t.status !== 'n/a') t.status = 'not judged (--quick)';
-  text.push('  (--quick: smoke run, targets are not judged)');
-}
-for (const t of targetResults) text.push(`  [${(opts.quick && t.status.startsWith('not judged') ? 'QUICK' : t.status.toUpperCase()).padEnd(6)}] ${t.target}: ${t.measured}`);
-if (failures.length) {
-  text.push('', 'Failures:');
-  for (const f of failures) text.push(`  ${fmtSize(f.size)}/${f.contender} rep ${f.rep + 1}: ${f.error}`);
-}
-for (const c of Object.keys(skipped)) text.push(`skipped ${c}: ${skipped[c]}`);
-text.push(`(${elapsed.toFixed(1)} s)`);
+const text = reportText({
+  tables, targets: targetResults, quick: opts.quick, failures, skipped, elapsed,
+  failureLabel: (f) => `${fmtSize(f.size)}/${f.contender}`,
+});
 log(text.join('\n'));
 
 machine.loadavg_end = os.loadavg().map((x) => +x.toFixed(2));

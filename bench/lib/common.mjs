@@ -183,6 +183,25 @@ export function parseBenchArgs(argv, { defaults, contenders, usage, extra }) {
   return o;
 }
 
+/** The terminal report: tables, notes, targets (not judged on --quick: tiny
+ * op counts measure start-up, not steady state), failures, skipped
+ * contenders, elapsed time. Marks the targets' status in place. */
+export function reportText({ tables, notes = [], targets, quick, failures, failureLabel, skipped, elapsed }) {
+  const text = [''];
+  for (const t of tables) text.push(t.title, textTable(t.headers, t.rows), '');
+  if (notes.length) text.push(...notes, '');
+  text.push('Targets:');
+  if (quick) {
+    for (const t of targets) if (t.status !== 'n/a') t.status = 'not judged (--quick)';
+    text.push('  (--quick: smoke run, targets are not judged)');
+  }
+  for (const t of targets) text.push(`  [${(quick && t.status.startsWith('not judged') ? 'QUICK' : t.status.toUpperCase()).padEnd(6)}] ${t.target}: ${t.measured}`);
+  if (failures.length) text.push('', 'Failures:', ...failures.map((f) => `  ${failureLabel(f)} rep ${f.rep + 1}: ${f.error}`));
+  for (const [c, reason] of Object.entries(skipped)) text.push(`skipped ${c}: ${reason.split('\n')[0]}`);
+  text.push(`(${elapsed.toFixed(1)} s)`);
+  return text;
+}
+
 /** Tables go to stdout, or to stderr when stdout carries --json. */
 export function outputs(opts) {
   return {

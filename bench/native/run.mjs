@@ -20,8 +20,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtNum, fmtMiB, fmtRatio, textTable, mdTable,
-  machineInfo, machineLine, writeResults, parseBenchArgs, outputs, barPanel, linePanel, legend, svgDoc, PALETTE,
+  BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtNum, fmtMiB, fmtRatio, mdTable,
+  machineInfo, machineLine, writeResults, parseBenchArgs, outputs, reportText, barPanel, linePanel, legend, svgDoc, PALETTE,
 } from '../lib/common.mjs';
 
 const CONTENDERS = ['offheap', 'mimalloc', 'jemalloc', 'glibc'];
@@ -294,30 +294,14 @@ for (const wl of opts.workloads) {
   tables.push({ workload: wl, title: `${w.title}: ${w.desc}`, headers, rows });
 }
 
-const text = [];
-text.push('');
-for (const t of tables) {
-  text.push(t.title);
-  text.push(textTable(t.headers, t.rows));
-  text.push('');
-}
-text.push('offheap/peer time = ratio of the medians (< 1: offheap faster); paired = median of the per-repetition ratios');
-text.push('(offheap and the peer ran back to back); spread = (max-min)/median of ns/op over the repetitions.');
-text.push('');
-text.push('Targets:');
-if (opts.quick) {
-  // tiny op counts measure start-up, not steady state: nothing is judged
-  for (const t of targetResults) if (t.status !== 'n/a') t.status = 'not judged (--quick)';
-  text.push('  (--quick: smoke run, targets are not judged)');
-}
-for (const t of targetResults) text.push(`  [${(opts.quick && t.status.startsWith('not judged') ? 'QUICK' : t.status.toUpperCase()).padEnd(6)}] ${t.target}: ${t.measured}`);
-if (failures.length) {
-  text.push('');
-  text.push('Failures:');
-  for (const f of failures) text.push(`  ${f.workload}/${f.contender} rep ${f.rep + 1}: ${f.error}`);
-}
-for (const c of opts.contenders) if (skipped[c]) text.push(`skipped ${c}: ${skipped[c].split('\n')[0]}`);
-text.push(`(${elapsed.toFixed(1)} s)`);
+const text = reportText({
+  tables, targets: targetResults, quick: opts.quick, failures, skipped, elapsed,
+  notes: [
+    'offheap/peer time = ratio of the medians (< 1: offheap faster); paired = median of the per-repetition ratios',
+    '(offheap and the peer ran back to back); spread = (max-min)/median of ns/op over the repetitions.',
+  ],
+  failureLabel: (f) => `${f.workload}/${f.contender}`,
+});
 log(text.join('\n'));
 
 machine.loadavg_end = os.loadavg().map((x) => +x.toFixed(2));
