@@ -44,7 +44,6 @@ chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owne
     head->next = head->prev = NULL;
     head->size = size;
     head->fd = fd;
-    head->file_backed = fd >= 0;
     head->released = 0;
     atomic_store_explicit(&head->state, 0, RELAXED);
     atomic_store_explicit(&head->queued, 0, RELAXED);
@@ -91,7 +90,7 @@ int offheap_chunk_of(const void* p, offheap_chunk_t* out) {
     out->data = (void*)data;
     out->size = base + c->size - data;
     out->is_huge = huge;
-    out->is_file_backed = c->file_backed;
+    out->is_file_backed = c->fd >= 0;
     return OFFHEAP_OK;
 }
 

@@ -29,7 +29,6 @@ typedef struct chunk {
     _Atomic uint32_t pins;       /* binding pins | CHUNK_RETIRED */
     _Atomic uint8_t kind;        /* enum chunk_kind */
     _Atomic uint8_t state;       /* huge block: a block state (pool.h) */
-    uint8_t file_backed;         /* fd >= 0 */
     uint8_t released;            /* cached huge mapping whose pages were given back */
     uint32_t back;               /* CHUNK_TAIL: entries back to the head */
     _Atomic uint8_t queued;      /* on its owner's inbox (remote.c) */

@@ -86,10 +86,10 @@ static inline void count_free(heap_t* h, unsigned order) {
 static inline void count_mapping(heap_t* h, const chunk_t* c, int sign) {
     uint64_t n = sign > 0 ? c->size : (uint64_t)0 - c->size, one = sign > 0 ? 1 : (uint64_t)-1;
     counter_add(&h->ct.bytes_mapped, n);
-    if (c->file_backed) counter_add(&h->ct.bytes_swap, n);
+    if (c->fd >= 0) counter_add(&h->ct.bytes_swap, n);
     if (atomic_load_explicit(&c->kind, RELAXED) != CHUNK_POOL) return;
     counter_add(&h->ct.pool_count, one);
-    if (c->file_backed) counter_add(&h->ct.swap_pool_count, one);
+    if (c->fd >= 0) counter_add(&h->ct.swap_pool_count, one);
 }
 
 /* heap.c */
