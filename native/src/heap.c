@@ -89,19 +89,13 @@ void* heap_take_block(heap_t* h, unsigned order, unsigned st) {
 
 void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, unsigned order) {
     count_free(h, order);
-    if (order <= SLAB_MAX_ORDER) {
-        slab_t* s = &h->slabs[order - SLAB_MIN_ORDER];
-        if (s->cap) {
-            uint32_t n = atomic_load_explicit(&s->count, RELAXED);
-            if (n >= s->cap) {
-                slab_overflow(h, order);
-                n = atomic_load_explicit(&s->count, RELAXED);
-            }
-            state_store(blk, STATE(order, ST_CACHED));
-            s->items[n] = (void*)blk;
-            atomic_store_explicit(&s->count, n + 1, RELAXED);
-            return;
+    if (order <= SLAB_MAX_ORDER && h->slabs[order - SLAB_MIN_ORDER].cap) {
+        state_store(blk, STATE(order, ST_CACHED));
+        if (!slab_push(h, order, (void*)blk)) {
+            slab_overflow(h, order); /* full: half goes back to the buddy lists */
+            slab_push(h, order, (void*)blk);
         }
+        return;
     }
     buddy_give(&h->buddy, blk, order);
 }
@@ -112,18 +106,9 @@ static void* alloc_in(heap_t* h, size_t n) {
         p = huge_alloc(h, n);
     } else {
         unsigned o = order_of(n);
-        if (atomic_load_explicit(&h->inbox, RELAXED)) heap_drain_inbox(h); /* keeps producer/consumer pairs bounded */
+        heap_drain_inbox(h); /* keeps producer/consumer pairs bounded */
         if (o <= SLAB_MAX_ORDER) {
-            slab_t* s = &h->slabs[o - SLAB_MIN_ORDER];
-            uint32_t k = atomic_load_explicit(&s->count, RELAXED);
-            if (k) {
-                p = s->items[--k];
-                atomic_store_explicit(&s->count, k, RELAXED);
-                state_store((uintptr_t)p, STATE(o, ST_LIVE));
-                counter_add(&h->ct.slab_hits, 1);
-            } else {
-                p = slab_refill(h, o);
-            }
+            if (!(p = slab_pop(h, o))) p = slab_refill(h, o);
         } else {
             p = heap_take_block(h, o, ST_LIVE);
         }
@@ -161,14 +146,9 @@ void* offheap_alloc(size_t n) {
     heap_t* h = tls_heap;
     if (LIKELY(h != NULL) && LIKELY(n - 1 < ((size_t)1 << SLAB_MAX_ORDER))) {
         unsigned o = order_of(n);
-        slab_t* s = &h->slabs[o - SLAB_MIN_ORDER];
-        uint32_t k = atomic_load_explicit(&s->count, RELAXED);
-        if (LIKELY(k != 0)) {
-            void* p = s->items[--k];
-            atomic_store_explicit(&s->count, k, RELAXED);
-            state_store((uintptr_t)p, STATE(o, ST_LIVE));
+        void* p = slab_pop(h, o);
+        if (LIKELY(p != NULL)) {
             count_alloc(h, o);
-            counter_add(&h->ct.slab_hits, 1);
             return p;
         }
     }
@@ -220,15 +200,9 @@ int offheap_free(void* p) {
      * the state no longer REMOTE and skips it, so nothing is freed twice and
      * nothing is corrupted (remote.c). Every other double free is detected. */
     atomic_store_explicit(st, STATE(o, ST_CACHED), RELAXED);
-    if (LIKELY(o <= SLAB_MAX_ORDER)) {
-        slab_t* sl = &h->slabs[o - SLAB_MIN_ORDER];
-        uint32_t n = atomic_load_explicit(&sl->count, RELAXED);
-        if (LIKELY(n < sl->cap)) {
-            sl->items[n] = p;
-            atomic_store_explicit(&sl->count, n + 1, RELAXED);
-            count_free(h, o);
-            return OFFHEAP_OK;
-        }
+    if (LIKELY(o <= SLAB_MAX_ORDER) && LIKELY(slab_push(h, o, p))) {
+        count_free(h, o);
+        return OFFHEAP_OK;
     }
     heap_free_owned_pool_block(h, a, o);
     return OFFHEAP_OK;

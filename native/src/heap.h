@@ -10,6 +10,7 @@
 #define OFFHEAP_HEAP_H
 
 #include "buddy.h"
+#include "pool.h"
 #include "chunkmap.h"
 #include "offheap.h"
 #include "platform.h"
@@ -90,6 +91,28 @@ static inline void count_mapping(heap_t* h, const chunk_t* c, int sign) {
     if (atomic_load_explicit(&c->kind, RELAXED) != CHUNK_POOL) return;
     counter_add(&h->ct.pool_count, one);
     if (c->fd >= 0) counter_add(&h->ct.swap_pool_count, one);
+}
+
+/* Slab cache, owner only: a cached block of `order` made LIVE, or NULL. */
+static inline void* slab_pop(heap_t* h, unsigned order) {
+    slab_t* s = &h->slabs[order - SLAB_MIN_ORDER];
+    uint32_t k = atomic_load_explicit(&s->count, RELAXED);
+    if (UNLIKELY(k == 0)) return NULL;
+    void* p = s->items[--k];
+    if (!p) __builtin_unreachable(); /* cached blocks are never NULL: lets callers skip a test */
+    atomic_store_explicit(&s->count, k, RELAXED);
+    state_store((uintptr_t)p, STATE(order, ST_LIVE));
+    counter_add(&h->ct.slab_hits, 1);
+    return p;
+}
+/* Caches blk (its state already set to ST_CACHED); 0 when the cache is full. */
+static inline int slab_push(heap_t* h, unsigned order, void* blk) {
+    slab_t* s = &h->slabs[order - SLAB_MIN_ORDER];
+    uint32_t n = atomic_load_explicit(&s->count, RELAXED);
+    if (UNLIKELY(n >= s->cap)) return 0;
+    s->items[n] = blk;
+    atomic_store_explicit(&s->count, n + 1, RELAXED);
+    return 1;
 }
 
 /* heap.c */
