@@ -163,10 +163,14 @@ int  offheap_pin(const void* chunk_base);
 void offheap_unpin(const void* chunk_base);
 
 /* Zero-copy hand-off between threads. offheap_handoff marks the live block at
- * p as "in transit": nobody can free it until offheap_adopt(p) takes it back
- * (exactly once; a second adopt fails). Both return 0 or OFFHEAP_EINVAL. */
-int offheap_handoff(void* p);
-int offheap_adopt(void* p);
+ * p as "in transit" (nobody can free it meanwhile) and returns a ticket in
+ * *ticket: non-zero, below 2^53 (exact in a JavaScript number) and never
+ * reused within the process. offheap_adopt(p, ticket) takes the block back
+ * only with that ticket, exactly once, from any thread; a replayed ticket is
+ * refused even after the address was freed and handed off again. Both return
+ * 0 or OFFHEAP_EINVAL (OFFHEAP_ENOMEM: the ticket table could not grow). */
+int offheap_handoff(void* p, uint64_t* ticket);
+int offheap_adopt(void* p, uint64_t ticket);
 
 #ifdef __cplusplus
 }

@@ -75,30 +75,49 @@ void buddy_init(buddy_t* b, const void* owner, chunk_t* const* pools) {
     for (unsigned o = 0; o <= OFFHEAP_MAX_ORDER; o++) b->lists[o].next = b->lists[o].prev = &b->lists[o];
 }
 
+/* A released (hole-punched) block needs its disk reserved again before use,
+ * or a write could SIGBUS; 0, or -1 when the disk is full. */
+static int make_usable(uintptr_t blk, unsigned order) {
+    if (STATE_KIND(state_load(blk)) != ST_FREE_RELEASED) return 0;
+    chunk_t* c = chunk_lookup(blk);
+    if (os_reserve_file(c->swap_file, c->file_off + (blk - pool_base_of(blk)), BLOCK(order)) != 0) return -1;
+    state_store(blk, STATE(order, ST_FREE));
+    return 0;
+}
+
+/* A block of list `order` that can be used now: its head, or on a full disk
+ * any block that needs no new disk; 0 when there is none. */
+static uintptr_t pick(buddy_t* b, unsigned order) {
+    free_node_t* head = &b->lists[order];
+    if (make_usable((uintptr_t)head->next, order) == 0) return (uintptr_t)head->next;
+    for (free_node_t* n = head->next->next; n != head; n = n->next) {
+        if (!link_ok(b, n, order)) return 0; /* overwritten: the caller rebuilds */
+        if (make_usable((uintptr_t)n, order) == 0) return (uintptr_t)n;
+    }
+    return 0;
+}
+
 void* buddy_take(buddy_t* b, unsigned order, unsigned st) {
-    uint64_t fits = b->avail & (~0ull << order);
-    if (!fits) return NULL;
-    unsigned o = (unsigned)__builtin_ctzll(fits);
-    uintptr_t blk = (uintptr_t)b->lists[o].next;
-    if (UNLIKELY(blk == (uintptr_t)&b->lists[o] || !link_ok(b, (free_node_t*)blk, o))) {
-        rebuild(b);
-        return buddy_take(b, order, st);
+    for (uint64_t fits = b->avail & (~0ull << order); fits; fits &= fits - 1) {
+        unsigned o = (unsigned)__builtin_ctzll(fits);
+        uintptr_t blk = (uintptr_t)b->lists[o].next;
+        if (UNLIKELY(blk == (uintptr_t)&b->lists[o] || !link_ok(b, (free_node_t*)blk, o))) {
+            rebuild(b);
+            return buddy_take(b, order, st);
+        }
+        if (UNLIKELY(!(blk = pick(b, o)))) continue; /* disk full for this order: a larger one may do */
+        ensure_unlinkable(b, blk, o);
+        list_unlink(b, blk, o);
+        while (o > order) { /* split: the upper half goes back */
+            o--;
+            state_store(blk + BLOCK(o), STATE(o, ST_FREE));
+            list_push(b, blk + BLOCK(o), o);
+        }
+        state_store(blk, STATE(order, st));
+        pool_header(pool_base_of(blk))->used_bytes += BLOCK(order);
+        return (void*)blk;
     }
-    if (STATE_KIND(state_load(blk)) == ST_FREE_RELEASED) {
-        /* its file hole was punched: reserve disk again or writes could SIGBUS */
-        chunk_t* c = chunk_lookup(blk);
-        if (os_reserve_file(c->fd, blk - pool_base_of(blk), BLOCK(o)) != 0) return NULL;
-    }
-    ensure_unlinkable(b, blk, o);
-    list_unlink(b, blk, o);
-    while (o > order) { /* split: the upper half goes back */
-        o--;
-        state_store(blk + BLOCK(o), STATE(o, ST_FREE));
-        list_push(b, blk + BLOCK(o), o);
-    }
-    state_store(blk, STATE(order, st));
-    pool_header(pool_base_of(blk))->used_bytes += BLOCK(order);
-    return (void*)blk;
+    return NULL;
 }
 
 void buddy_give(buddy_t* b, uintptr_t blk, unsigned order) {
@@ -167,6 +186,9 @@ int buddy_grow_in_place(buddy_t* b, uintptr_t blk, unsigned order, unsigned new_
         uint8_t s = state_load(blk + BLOCK(o));
         if (!STATE_IS_FREE(s) || STATE_ORDER(s) != o) return 0;
     }
+    /* a buddy whose hole was punched gets its disk back first, or nothing changes */
+    for (unsigned o = order; o < new_order; o++)
+        if (make_usable(blk + BLOCK(o), o) != 0) return 0;
     for (unsigned o = order; o < new_order; o++) ensure_unlinkable(b, blk + BLOCK(o), o);
     for (unsigned o = order; o < new_order; o++) {
         list_unlink(b, blk + BLOCK(o), o);
@@ -203,8 +225,8 @@ size_t buddy_release_pages(buddy_t* b, unsigned min_order, size_t keep_resident)
             /* Released again even if released before: parts may have been
              * reused and merged back since, and an empty range costs little. */
             chunk_t* c = chunk_lookup(blk);
-            released += os_release((void*)(blk + page), BLOCK(o) - page, c->fd, blk + page - pool_base_of(blk));
-            if (c->fd >= 0) state_store(blk, STATE(o, ST_FREE_RELEASED));
+            released += os_release((void*)(blk + page), BLOCK(o) - page, c->swap_file, c->file_off + (blk + page - pool_base_of(blk)));
+            if (c->swap_file >= 0) state_store(blk, STATE(o, ST_FREE_RELEASED));
         }
     }
     return released;

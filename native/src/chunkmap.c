@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "chunkmap.h"
 #include "pool.h"
+#include "yieldpoint.h"
 
 #include <pthread.h>
 #include <sys/mman.h>
@@ -33,7 +34,7 @@ chunk_t* chunk_find(uintptr_t a) {
     return (kind == CHUNK_POOL || kind == CHUNK_HUGE) ? c : NULL;
 }
 
-chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int fd) {
+chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int swap_file, uint64_t file_off) {
     chunk_t* head = chunk_lookup(base);
     size_t slots = (size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
     for (size_t i = 1; i < slots; i++) {
@@ -43,12 +44,16 @@ chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owne
     atomic_store_explicit(&head->owner, owner, RELAXED);
     head->next = head->prev = NULL;
     head->size = size;
-    head->fd = fd;
+    head->swap_file = (int8_t)swap_file;
+    head->file_off = file_off;
     head->released = 0;
     atomic_store_explicit(&head->state, 0, RELAXED);
-    atomic_store_explicit(&head->queued, 0, RELAXED);
+    /* remote_count is 0 and inbox_next unused: a chunk on an inbox is never
+     * unmapped (chunk_retire_unqueued). pins keeps any guard of a thread that
+     * raced with the previous chunk here; only RETIRED goes. */
     atomic_store_explicit(&head->inbox_next, NULL, RELAXED);
-    atomic_store_explicit(&head->pins, 0, RELAXED);
+    chunk_unretire(head);
+    YIELD(REGISTER_BEFORE_PUBLISH);
     atomic_store_explicit(&head->kind, (uint8_t)kind, RELEASE); /* publish last */
     return head;
 }
@@ -56,6 +61,19 @@ chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owne
 int chunk_retire(chunk_t* c) {
     uint32_t expect = 0;
     return atomic_compare_exchange_strong_explicit(&c->pins, &expect, CHUNK_RETIRED, ACQ_REL, ACQUIRE);
+}
+
+int chunk_retire_unqueued(chunk_t* c) {
+    if (!chunk_retire(c)) return 0;
+    /* every remote free finished under its guard before the retire (acquire),
+     * so this count is final: not 0 means the chunk is linked into an inbox */
+    if (atomic_load_explicit(&c->remote_count, ACQUIRE) == 0) return 1;
+    chunk_unretire(c);
+    return 0;
+}
+
+void chunk_unretire(chunk_t* c) {
+    atomic_fetch_and_explicit(&c->pins, ~CHUNK_RETIRED, RELEASE);
 }
 
 void chunk_unregister(chunk_t* c) {
@@ -90,18 +108,18 @@ int offheap_chunk_of(const void* p, offheap_chunk_t* out) {
     out->data = (void*)data;
     out->size = base + c->size - data;
     out->is_huge = huge;
-    out->is_file_backed = c->fd >= 0;
+    out->is_file_backed = c->swap_file >= 0;
     return OFFHEAP_OK;
 }
 
 int offheap_pin(const void* chunk_base_ptr) {
     uintptr_t base = (uintptr_t)chunk_base_ptr;
     chunk_t* c = chunk_find(base);
-    if (!c || chunk_base(c) != base) return OFFHEAP_EINVAL;
-    uint32_t v = atomic_load_explicit(&c->pins, RELAXED);
-    do {
-        if (v & CHUNK_RETIRED) return OFFHEAP_EINVAL; /* being unmapped */
-    } while (!atomic_compare_exchange_weak_explicit(&c->pins, &v, v + 1, ACQ_REL, RELAXED));
+    if (!c || chunk_base(c) != base || !chunk_guard(c)) return OFFHEAP_EINVAL; /* retired: being unmapped */
+    if (chunk_find(base) != c) { /* unmapped and replaced before the pin took */
+        chunk_unguard(c);
+        return OFFHEAP_EINVAL;
+    }
     return OFFHEAP_OK;
 }
 
@@ -114,3 +132,7 @@ void offheap_unpin(const void* chunk_base_ptr) {
         if ((v & ~CHUNK_RETIRED) == 0) return; /* unbalanced unpin: ignore */
     } while (!atomic_compare_exchange_weak_explicit(&c->pins, &v, v - 1, ACQ_REL, RELAXED));
 }
+
+#ifdef OFFHEAP_YIELD_POINTS
+_Atomic(offheap_yield_hook_t) offheap_yield_hook;
+#endif

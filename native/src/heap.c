@@ -9,6 +9,7 @@
 #include "config.h"
 #include "os.h"
 #include "pool.h"
+#include "yieldpoint.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -46,25 +47,34 @@ void offheap_thread_detach(void) {
     if (!h) return;
     heap_drain_inbox(h); /* first: drained frees land in the slab caches ... */
     slab_flush(h);       /* ... which adoption does not move, so they are emptied last */
+    huge_trim_cache(h, 0, NULL); /* a thread's caches go when it exits */
     tls_heap = NULL;
     pthread_setspecific(exit_key, NULL);
+    YIELD(DETACH_BEFORE_PUSH);
     heap_push_pending(h);
 }
 
 /* ---- slow paths ---- */
 
-size_t heap_trim_pools(heap_t* h, unsigned keep_empty, uint64_t* pools_unmapped) {
+size_t heap_trim_pools(heap_t* h, unsigned keep_empty, unsigned idle_purges, uint64_t* pools_unmapped) {
     size_t unmapped = 0;
     chunk_t* next;
     for (chunk_t* c = h->pools; c; c = next) {
         next = c->next;
         uintptr_t base = chunk_base(c);
-        if (pool_header(base)->used_bytes != 0) continue;
+        pool_header_t* ph = pool_header(base);
+        if (ph->used_bytes != 0) {
+            ph->empty_seen = 0;
+            continue;
+        }
+        if (!ph->empty_seen) ph->empty_seen = h->purge_epoch + 1; /* first purge epoch it was seen empty, +1 */
         if (keep_empty) {
             keep_empty--;
             continue;
         }
-        if (!chunk_retire(c)) continue; /* script may view it: it stays, its pages go in gc */
+        if (h->purge_epoch + 1 - ph->empty_seen < idle_purges) continue; /* not empty long enough */
+        if (!chunk_retire_unqueued(c)) continue; /* viewed, guarded or queued: stays */
+        YIELD(TRIM_AFTER_RETIRE);
         buddy_remove_pool(&h->buddy, base);
         pool_unmap_retired(h, c);
         unmapped += OFFHEAP_POOL_SIZE;
@@ -98,15 +108,17 @@ void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, unsigned order) {
         return;
     }
     buddy_give(&h->buddy, blk, order);
+    heap_tick(h);
 }
 
 static void* alloc_in(heap_t* h, size_t n) {
     void* p;
+    heap_drain_inbox(h); /* keeps producer/consumer pairs bounded, huge blocks too */
+    heap_tick(h);
     if (n > ((size_t)1 << OFFHEAP_MAX_ORDER)) {
         p = huge_alloc(h, n);
     } else {
         unsigned o = order_of(n);
-        heap_drain_inbox(h); /* keeps producer/consumer pairs bounded */
         if (o <= SLAB_MAX_ORDER) {
             if (!(p = slab_pop(h, o))) p = slab_refill(h, o);
         } else {
@@ -157,79 +169,114 @@ void* offheap_alloc(size_t n) {
 
 /* ---- finding a block ---- */
 
-/* The state byte of the block that would start at a, or NULL when a cannot
- * start one of our blocks. Reads only memory that is ours. */
-static inline __attribute__((always_inline)) _Atomic uint8_t* block_state(uintptr_t a, chunk_t** chunk) {
-    if (a & (((uintptr_t)1 << OFFHEAP_MIN_ORDER) - 1)) return NULL;
+/* Resolves a, for a caller that may not own its chunk: a non-owner takes a
+ * guard first (chunkmap.h), so nothing inside the chunk is read while its
+ * owner could unmap it. 1 if a can start a block (r->state is its state
+ * byte); then block_release must follow. 0: a cannot start one of our blocks
+ * (nothing to release). */
+int block_acquire(uintptr_t a, block_ref_t* r) {
+    if (a & (((uintptr_t)1 << OFFHEAP_MIN_ORDER) - 1)) return 0;
     chunk_t* c = chunk_lookup(a);
-    if (!c) return NULL;
-    *chunk = c;
+    if (!c) return 0;
+    heap_t* h = tls_heap;
+    r->chunk = c;
+    r->guarded = !h || atomic_load_explicit(&c->owner, RELAXED) != h;
+    if (r->guarded) {
+        YIELD(FREE_AFTER_LOOKUP);
+        if (!chunk_guard(c)) return 0; /* retired: an empty chunk, nothing live */
+    }
+    /* kind after the guard: the entry may hold another chunk by now */
     uint8_t kind = atomic_load_explicit(&c->kind, ACQUIRE);
-    if (LIKELY(kind == CHUNK_POOL)) return LIKELY((a & POOL_MASK) >= POOL_META_SIZE) ? pool_state(a) : NULL;
-    if (kind == CHUNK_HUGE && (a & POOL_MASK) == 0) return &c->state;
-    return NULL;
+    if (kind == CHUNK_POOL && (a & POOL_MASK) >= POOL_META_SIZE) r->state = pool_state(a);
+    else if (kind == CHUNK_HUGE && (a & POOL_MASK) == 0) r->state = &c->state;
+    else {
+        block_release(r);
+        return 0;
+    }
+    return 1;
+}
+
+void block_release(block_ref_t* r) {
+    if (r->guarded) chunk_unguard(r->chunk);
 }
 
 static size_t block_size(chunk_t* c, uint8_t s) {
     return atomic_load_explicit(&c->kind, RELAXED) == CHUNK_HUGE ? c->size : (size_t)1 << STATE_ORDER(s);
 }
 
-static int free_owned_huge(heap_t* h, chunk_t* c, uint8_t s) {
-    uint8_t expect = s;
-    if (!atomic_compare_exchange_strong_explicit(&c->state, &expect, STATE(0, ST_FREE), ACQ_REL, RELAXED))
+static int free_owned_huge(heap_t* h, chunk_t* c) {
+    uint8_t s = atomic_load_explicit(&c->state, RELAXED);
+    if (STATE_KIND(s) != ST_LIVE ||
+        !atomic_compare_exchange_strong_explicit(&c->state, &s, STATE(0, ST_FREE), ACQ_REL, RELAXED))
         return OFFHEAP_EINVAL;
     huge_free_owned(h, c);
     return OFFHEAP_OK;
 }
 
+/* Everything but a pool block freed by its owner: huge blocks, frees from
+ * other threads, pointers that are not ours. */
+static __attribute__((noinline)) int free_slow(void* p) {
+    uintptr_t a = (uintptr_t)p;
+    block_ref_t r;
+    if (!block_acquire(a, &r)) return a ? OFFHEAP_EINVAL : OFFHEAP_OK;
+    int rc;
+    if (r.guarded) rc = remote_free(r.chunk, a, r.state);
+    else if (r.state == &r.chunk->state) rc = free_owned_huge(tls_heap, r.chunk);
+    else rc = OFFHEAP_EINVAL; /* an owned pool block takes the fast path: here its offset was bad */
+    block_release(&r);
+    return rc;
+}
+
 int offheap_free(void* p) {
     uintptr_t a = (uintptr_t)p;
-    chunk_t* c;
-    _Atomic uint8_t* st = block_state(a, &c);
-    if (UNLIKELY(!st)) return a ? OFFHEAP_EINVAL : OFFHEAP_OK;
-    uint8_t s = atomic_load_explicit(st, RELAXED);
-    if (UNLIKELY(STATE_KIND(s) != ST_LIVE)) return OFFHEAP_EINVAL;
+    chunk_t* c = chunk_lookup(a);
     heap_t* h = tls_heap;
-    if (UNLIKELY(atomic_load_explicit(&c->owner, RELAXED) != h)) return remote_free(c, a, st, s);
-    if (UNLIKELY(st == &c->state)) return free_owned_huge(h, c, s);
-
-    unsigned o = STATE_ORDER(s);
-    /* A plain store, no read-modify-write. Another thread may CAS this block
-     * LIVE -> REMOTE between our load and this store (a double free racing
-     * across threads): both calls then succeed, and the owner's drain finds
-     * the state no longer REMOTE and skips it, so nothing is freed twice and
-     * nothing is corrupted (remote.c). Every other double free is detected. */
-    atomic_store_explicit(st, STATE(o, ST_CACHED), RELAXED);
-    if (LIKELY(o <= SLAB_MAX_ORDER) && LIKELY(slab_push(h, o, p))) {
-        count_free(h, o);
+    /* The owner's pool blocks: nobody else unmaps this pool, so no guard. The
+     * owner test comes before any read inside the chunk. */
+    if (LIKELY(c != NULL) && LIKELY(atomic_load_explicit(&c->kind, ACQUIRE) == CHUNK_POOL) &&
+        LIKELY(atomic_load_explicit(&c->owner, RELAXED) == h) && LIKELY((a & POOL_MASK) >= POOL_META_SIZE) &&
+        LIKELY((a & 63) == 0)) {
+        _Atomic uint8_t* st = pool_state(a);
+        uint8_t s = atomic_load_explicit(st, RELAXED);
+        if (UNLIKELY(STATE_KIND(s) != ST_LIVE)) return OFFHEAP_EINVAL;
+        YIELD(OWNER_FREE_AFTER_LOAD);
+        unsigned o = STATE_ORDER(s);
+        /* A plain store, no read-modify-write. Another thread may CAS this
+         * block LIVE -> REMOTE between our load and this store (a double free
+         * racing across threads): both calls then succeed, the drain finds the
+         * state no longer REMOTE and skips the block, so it is freed once and
+         * the counters balance (remote.c). Every other double free is
+         * detected. */
+        atomic_store_explicit(st, STATE(o, ST_CACHED), RELAXED);
+        if (LIKELY(o <= SLAB_MAX_ORDER) && LIKELY(slab_push(h, o, p))) {
+            count_free(h, o);
+            return OFFHEAP_OK;
+        }
+        heap_free_owned_pool_block(h, a, o);
         return OFFHEAP_OK;
     }
-    heap_free_owned_pool_block(h, a, o);
-    return OFFHEAP_OK;
+    return free_slow(p);
 }
 
 size_t offheap_usable_size(const void* p) {
-    chunk_t* c;
-    _Atomic uint8_t* st = block_state((uintptr_t)p, &c);
-    if (!st) return 0;
-    uint8_t s = atomic_load_explicit(st, RELAXED);
-    if (STATE_KIND(s) != ST_LIVE && STATE_KIND(s) != ST_TRANSIT) return 0;
-    return block_size(c, s);
+    block_ref_t r;
+    if (!block_acquire((uintptr_t)p, &r)) return 0;
+    uint8_t s = atomic_load_explicit(r.state, RELAXED);
+    size_t n = STATE_KIND(s) == ST_LIVE || STATE_KIND(s) == ST_TRANSIT ? block_size(r.chunk, s) : 0;
+    block_release(&r);
+    return n;
 }
 
-static int transition(void* p, unsigned from, unsigned to) {
-    chunk_t* c;
-    _Atomic uint8_t* st = block_state((uintptr_t)p, &c);
-    if (!st) return OFFHEAP_EINVAL;
-    uint8_t s = atomic_load_explicit(st, RELAXED);
-    if (STATE_KIND(s) != from) return OFFHEAP_EINVAL;
-    uint8_t desired = (uint8_t)((s & 31u) | (to << 5));
-    return atomic_compare_exchange_strong_explicit(st, &s, desired, ACQ_REL, RELAXED) ? OFFHEAP_OK
-                                                                                      : OFFHEAP_EINVAL;
+/* CAS of the block's state kind from `from` to `to`, order kept. */
+int block_transition(void* p, unsigned from, unsigned to) {
+    block_ref_t r;
+    if (!block_acquire((uintptr_t)p, &r)) return OFFHEAP_EINVAL;
+    uint8_t s = atomic_load_explicit(r.state, RELAXED);
+    int ok = STATE_KIND(s) == from &&
+             atomic_compare_exchange_strong_explicit(r.state, &s, (uint8_t)((s & 31u) | (to << 5)), ACQ_REL, RELAXED);
+    block_release(&r);
+    return ok ? OFFHEAP_OK : OFFHEAP_EINVAL;
 }
-
-int offheap_handoff(void* p) { return transition(p, ST_LIVE, ST_TRANSIT); }
-int offheap_adopt(void* p) { return transition(p, ST_TRANSIT, ST_LIVE); }
 
 /* ---- realloc ---- */
 
@@ -241,43 +288,57 @@ static void* move_block(void* p, size_t old_size, size_t size) {
     return q;
 }
 
+/* Grows or shrinks an owned pool block in place when the buddy system
+ * allows. The block is held in TRANSIT meanwhile, so a free from another
+ * thread racing with the resize is refused (EINVAL) instead of being
+ * overwritten. */
+enum resize_result { RESIZED, CANNOT_RESIZE, FREED_MEANWHILE };
+static enum resize_result resize_in_place(heap_t* h, _Atomic uint8_t* st, uint8_t s, void* p, size_t size) {
+    unsigned o = STATE_ORDER(s), no = order_of(size);
+    if (no == o) return RESIZED;
+    if (!atomic_compare_exchange_strong_explicit(st, &s, STATE(o, ST_TRANSIT), ACQ_REL, RELAXED))
+        return FREED_MEANWHILE;
+    YIELD(REALLOC_RESIZING);
+    int done = 1;
+    if (no < o) buddy_shrink_in_place(&h->buddy, (uintptr_t)p, o, no);
+    else done = buddy_grow_in_place(&h->buddy, (uintptr_t)p, o, no);
+    atomic_store_explicit(st, STATE(done ? no : o, ST_LIVE), RELEASE);
+    if (!done) return CANNOT_RESIZE;
+    count_free(h, o);
+    count_alloc(h, no);
+    counter_sub(&h->ct.alloc_count, 1);
+    counter_sub(&h->ct.free_count, 1);
+    return RESIZED;
+}
+
 void* offheap_realloc(void* p, size_t size) {
     if (!p) return offheap_alloc(size);
     if (size == 0 || size > OFFHEAP_MAX_ALLOC) {
         errno = EINVAL;
         return NULL;
     }
-    chunk_t* c;
-    _Atomic uint8_t* st = block_state((uintptr_t)p, &c);
-    uint8_t s = st ? atomic_load_explicit(st, RELAXED) : 0;
-    if (!st || STATE_KIND(s) != ST_LIVE) {
+    block_ref_t r;
+    if (!block_acquire((uintptr_t)p, &r)) {
         errno = EINVAL;
         return NULL;
     }
-    size_t old_size = block_size(c, s);
-    heap_t* h = tls_heap;
-    int pool_block = st != &c->state;
-    if (!pool_block || !h || atomic_load_explicit(&c->owner, RELAXED) != h) {
-        size_t page = os_page_size();
-        if (!pool_block && size > ((size_t)1 << OFFHEAP_MAX_ORDER) && ((size + page - 1) & ~(page - 1)) == old_size)
-            return p;
-        return move_block(p, old_size, size);
-    }
-    if (size > ((size_t)1 << OFFHEAP_MAX_ORDER)) return move_block(p, old_size, size);
-    unsigned o = STATE_ORDER(s), no = order_of(size);
-    if (no == o) return p;
-    if (no < o) {
-        buddy_shrink_in_place(&h->buddy, (uintptr_t)p, o, no);
-    } else if (!buddy_grow_in_place(&h->buddy, (uintptr_t)p, o, no)) {
-        return move_block(p, old_size, size);
-    }
-    /* the block is live throughout: only its order and the counters change */
-    state_store((uintptr_t)p, STATE(no, ST_LIVE));
-    count_free(h, o);
-    count_alloc(h, no);
-    counter_sub(&h->ct.alloc_count, 1);
-    counter_sub(&h->ct.free_count, 1);
-    return p;
+    /* under the guard (if not ours) the chunk stays mapped while we copy */
+    void* q = NULL;
+    uint8_t s = atomic_load_explicit(r.state, RELAXED);
+    size_t old_size = block_size(r.chunk, s), page = os_page_size();
+    int pool_block = r.state != &r.chunk->state;
+    enum resize_result rr = CANNOT_RESIZE;
+    if (STATE_KIND(s) != ST_LIVE)
+        rr = FREED_MEANWHILE;
+    else if (!pool_block && size > ((size_t)1 << OFFHEAP_MAX_ORDER) && ((size + page - 1) & ~(page - 1)) == old_size)
+        rr = RESIZED; /* same huge mapping */
+    else if (pool_block && !r.guarded && size <= ((size_t)1 << OFFHEAP_MAX_ORDER))
+        rr = resize_in_place(tls_heap, r.state, s, p, size);
+    if (rr == RESIZED) q = p;
+    else if (rr == CANNOT_RESIZE) q = move_block(p, old_size, size);
+    else errno = EINVAL;
+    block_release(&r);
+    return q;
 }
 
 /* ---- gc on the calling thread ---- */
@@ -287,7 +348,7 @@ static void gc_heap(heap_t* h, offheap_gc_report_t* r) {
     r->heaps_adopted += heap_adopt_pending(h, UINT64_MAX);
     r->slab_blocks_flushed += slab_flush(h);
     huge_trim_cache(h, 0, r);
-    r->bytes_unmapped += heap_trim_pools(h, 1, &r->pools_unmapped);
+    r->bytes_unmapped += heap_trim_pools(h, 1, 0, &r->pools_unmapped);
     r->bytes_released += buddy_release_pages(&h->buddy, 15, config_retain_bytes());
 }
 

@@ -54,9 +54,12 @@ typedef struct heap {
     _Atomic int status;   /* enum heap_status */
     struct heap* pending_next; /* pending-merge LIFO link */
 
+    /* memory return without gc (purge.c) */
+    uint64_t purge_due_ms;  /* next time the slow path purges */
+    uint64_t purge_epoch;   /* purges so far: cached huge mappings remember when they were freed */
+
     /* written by other threads: own cache line */
     _Alignas(64) _Atomic(chunk_t*) inbox; /* MPSC stack of chunks with remote frees, or INBOX_CLOSED */
-    _Atomic int64_t remote_pending;       /* frees queued to this heap (may go negative when forwarded) */
 
     _Alignas(64) void* slab_storage[SLAB_STORAGE];
 } heap_t;
@@ -87,10 +90,10 @@ static inline void count_free(heap_t* h, unsigned order) {
 static inline void count_mapping(heap_t* h, const chunk_t* c, int sign) {
     uint64_t n = sign > 0 ? c->size : (uint64_t)0 - c->size, one = sign > 0 ? 1 : (uint64_t)-1;
     counter_add(&h->ct.bytes_mapped, n);
-    if (c->fd >= 0) counter_add(&h->ct.bytes_swap, n);
+    if (c->swap_file >= 0) counter_add(&h->ct.bytes_swap, n);
     if (atomic_load_explicit(&c->kind, RELAXED) != CHUNK_POOL) return;
     counter_add(&h->ct.pool_count, one);
-    if (c->fd >= 0) counter_add(&h->ct.swap_pool_count, one);
+    if (c->swap_file >= 0) counter_add(&h->ct.swap_pool_count, one);
 }
 
 /* Slab cache, owner only: a cached block of `order` made LIVE, or NULL. */
@@ -117,14 +120,27 @@ static inline int slab_push(heap_t* h, unsigned order, void* blk) {
 
 /* heap.c */
 heap_t* heap_current_or_create(void); /* NULL only when no heap can be had */
+
+/* A block start resolved for a caller that may not own its chunk (guarded
+ * then, see chunkmap.h). */
+typedef struct block_ref {
+    chunk_t* chunk;
+    _Atomic uint8_t* state; /* the block's state byte */
+    int guarded;
+} block_ref_t;
+int  block_acquire(uintptr_t a, block_ref_t* r); /* 1: r is valid until block_release */
+void block_release(block_ref_t* r);
+/* CAS of the block state kind from -> to; 0 or OFFHEAP_EINVAL. */
+int  block_transition(void* p, unsigned from, unsigned to);
 /* Frees a pool block of `order` that this heap owns (any non-free state):
  * into the slab cache, or back to the buddy lists. */
 void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, unsigned order);
 /* The slow path: take a block of `order` from the buddy lists, draining the
  * inbox, adopting pending heaps and mapping a pool as needed. */
 void* heap_take_block(heap_t* h, unsigned order, unsigned st);
-/* Unmaps empty pools beyond `keep_empty` (pinned ones stay). */
-size_t heap_trim_pools(heap_t* h, unsigned keep_empty, uint64_t* pools_unmapped);
+/* Unmaps empty pools beyond `keep_empty` that were seen empty at least
+ * `idle_purges` purges ago (pinned, guarded and queued ones stay). */
+size_t heap_trim_pools(heap_t* h, unsigned keep_empty, unsigned idle_purges, uint64_t* pools_unmapped);
 
 /* slab.c */
 void slab_setup(heap_t* h);
@@ -136,12 +152,22 @@ uint64_t slab_flush(heap_t* h);                 /* everything back to the buddy 
 void* huge_alloc(heap_t* h, size_t size);
 void huge_free_owned(heap_t* h, chunk_t* c);
 void huge_trim_cache(heap_t* h, size_t keep_bytes, offheap_gc_report_t* r);
+void huge_trim_cache_since(heap_t* h, size_t keep_bytes, uint64_t since, offheap_gc_report_t* r);
 
 /* remote.c */
-int  remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state, uint8_t live_state);
+/* Free by a thread that does not own c, under its guard. */
+int  remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state);
+uint64_t remote_pending_total(void);     /* announced, not yet claimed, process-wide */
+uint64_t remote_pending_of(heap_t* h);   /* the same for h's chunks; owner only */
 uint64_t heap_drain_inbox(heap_t* h);
 uint64_t heap_adopt_pending(heap_t* h, uint64_t max);
 void heap_push_pending(heap_t* h);
+
+/* purge.c */
+/* On slow paths: about every OFFHEAP_PURGE_MS of activity, gives memory that
+ * stayed free back to the OS (no background thread needed). */
+void heap_tick(heap_t* h);
+void heap_purge(heap_t* h, offheap_gc_report_t* r);
 
 /* heapid.c */
 heap_t* heap_claim(void);       /* a free heap struct with a fresh id, or NULL */

@@ -45,14 +45,15 @@ static heap_t* struct_for(uint32_t id) {
 }
 
 static void reset(heap_t* h) {
-    /* Counters were moved out at adoption; remote_pending is left alone: it
-     * balances itself even when a late pusher is still backing off. */
+    /* counters were moved out at adoption */
     memset(&h->ct, 0, sizeof h->ct);
     buddy_init(&h->buddy, h, &h->pools);
     slab_setup(h);
     h->pools = h->huge_live = h->huge_cache = NULL;
     h->huge_cache_bytes = 0;
     h->pending_next = NULL;
+    h->purge_due_ms = 0; /* a new life: its first purge comes a full interval after its first slow path */
+    h->purge_epoch = 0;
     /* Reopen the inbox. A straggler may push a chunk it meant for the
      * previous life of this heap; draining forwards it to the real owner. */
     atomic_store_explicit(&h->inbox, NULL, RELEASE);

@@ -5,32 +5,35 @@
 #include "config.h"
 #include "os.h"
 #include "pool.h"
+#include "swap.h"
+#include "yieldpoint.h"
 
 #include <errno.h>
 
 /* Shortens a cached, unpinned mapping to `size` bytes by unmapping its tail;
- * 0 when script may view it (then it must keep its extent). */
+ * 0 when script may view it or a thread guards it (it keeps its extent). */
 static int trim_tail(heap_t* h, chunk_t* c, size_t size) {
-    if (!chunk_retire(c)) return 0;
+    if (!chunk_retire_unqueued(c)) return 0;
     uintptr_t base = chunk_base(c);
     size_t old_slots = (c->size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
     size_t new_slots = (size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
     for (size_t i = new_slots; i < old_slots; i++) atomic_store_explicit(&c[i].kind, CHUNK_NONE, RELEASE);
     count_mapping(h, c, -1);
-    if (c->fd >= 0) os_release((void*)(base + size), c->size - size, c->fd, size); /* tail's disk */
     os_unmap((void*)(base + size), c->size - size);
+    if (c->swap_file >= 0) swap_shrink(c->swap_file, c->file_off, c->size, size); /* the tail's disk and file range */
     c->size = size;
     count_mapping(h, c, +1);
-    atomic_store_explicit(&c->pins, 0, RELEASE); /* pinnable again */
+    chunk_unretire(c);
     return 1;
 }
 
 /* A cached mapping of exactly `size` bytes, else the smallest larger one
- * trimmed to size: reuse beats unmapping, mapping and faulting afresh. */
+ * trimmed to size: reuse beats unmapping, mapping and faulting afresh. A
+ * mapping whose pages were released needs disk again (file-backed): only the
+ * one chosen is reserved, and only for `size` bytes. */
 static chunk_t* take_cached(heap_t* h, size_t size) {
     chunk_t* best = NULL;
     for (chunk_t* c = h->huge_cache; c; c = c->next) {
-        if (c->released && c->fd >= 0 && os_reserve_file(c->fd, 0, size) != 0) continue; /* disk full */
         if (c->size == size) {
             best = c;
             break;
@@ -38,6 +41,7 @@ static chunk_t* take_cached(heap_t* h, size_t size) {
         if (c->size > size && (!best || c->size < best->size) && !chunk_pinned(c)) best = c;
     }
     if (!best) return NULL;
+    if (best->released && best->swap_file >= 0 && os_reserve_file(best->swap_file, best->file_off, size) != 0) return NULL;
     size_t old_size = best->size;
     if (old_size != size && !trim_tail(h, best, size)) return NULL;
     chunk_list_remove(&h->huge_cache, best);
@@ -50,10 +54,11 @@ void* huge_alloc(heap_t* h, size_t n) {
     size_t page = os_page_size(), size = (n + page - 1) & ~(page - 1);
     chunk_t* c = take_cached(h, size);
     if (!c) {
-        int fd;
-        void* p = os_map_aligned(size, OFFHEAP_POOL_SIZE, &fd);
+        int file;
+        uint64_t file_off;
+        void* p = os_map_aligned(size, OFFHEAP_POOL_SIZE, &file, &file_off);
         if (!p) return NULL;
-        c = chunk_register((uintptr_t)p, size, CHUNK_HUGE, h, fd);
+        c = chunk_register((uintptr_t)p, size, CHUNK_HUGE, h, file, file_off);
         count_mapping(h, c, +1);
     }
     atomic_store_explicit(&c->state, STATE(0, ST_LIVE), RELEASE);
@@ -67,9 +72,11 @@ void* huge_alloc(heap_t* h, size_t n) {
     return (void*)chunk_base(c);
 }
 
-/* Unmaps c unless script may still view it; then its pages go instead. */
+/* Unmaps c unless script may still view it (or a thread guards it); then
+ * its pages go instead. */
 static int unmap_or_release(heap_t* h, chunk_t* c, offheap_gc_report_t* r) {
-    if (chunk_retire(c)) {
+    if (chunk_retire_unqueued(c)) {
+        YIELD(TRIM_AFTER_RETIRE);
         uintptr_t base = chunk_base(c);
         count_mapping(h, c, -1);
         if (r) {
@@ -77,18 +84,22 @@ static int unmap_or_release(heap_t* h, chunk_t* c, offheap_gc_report_t* r) {
             r->bytes_unmapped += c->size;
         }
         chunk_unregister(c);
-        os_unmap_chunk((void*)base, c->size, c->fd);
+        os_unmap_chunk((void*)base, c->size, c->swap_file, c->file_off);
         return 1;
     }
     if (!c->released) {
-        size_t n = os_release((void*)chunk_base(c), c->size, c->fd, 0);
+        size_t n = os_release((void*)chunk_base(c), c->size, c->swap_file, c->file_off);
         if (r) r->bytes_released += n;
         c->released = 1;
     }
     return 0;
 }
 
-void huge_trim_cache(heap_t* h, size_t keep_bytes, offheap_gc_report_t* r) {
+/* Keeps the most recently freed mappings up to keep_bytes, and of those only
+ * the ones freed at or after purge epoch `since` (older ones stayed unused
+ * for a whole purge interval: purge.c); the rest are unmapped (pinned ones
+ * lose their pages instead). */
+void huge_trim_cache_since(heap_t* h, size_t keep_bytes, uint64_t since, offheap_gc_report_t* r) {
     size_t kept = 0;
     chunk_t* next;
     for (chunk_t* c = h->huge_cache; c; c = next) {
@@ -96,11 +107,11 @@ void huge_trim_cache(heap_t* h, size_t keep_bytes, offheap_gc_report_t* r) {
         if (c->released) { /* a pinned mapping whose pages already went: unmap once unpinned */
             if (!chunk_pinned(c)) {
                 chunk_list_remove(&h->huge_cache, c);
-                unmap_or_release(h, c, r);
+                if (!unmap_or_release(h, c, r)) chunk_list_push(&h->huge_cache, c); /* guarded right now */
             }
             continue;
         }
-        if (kept + c->size <= keep_bytes) {
+        if (kept + c->size <= keep_bytes && c->freed_epoch >= since) {
             kept += c->size;
             continue;
         }
@@ -108,6 +119,10 @@ void huge_trim_cache(heap_t* h, size_t keep_bytes, offheap_gc_report_t* r) {
         chunk_list_remove(&h->huge_cache, c);
         if (!unmap_or_release(h, c, r)) chunk_list_push(&h->huge_cache, c); /* pinned: kept, released */
     }
+}
+
+void huge_trim_cache(heap_t* h, size_t keep_bytes, offheap_gc_report_t* r) {
+    huge_trim_cache_since(h, keep_bytes, 0, r);
 }
 
 void huge_free_owned(heap_t* h, chunk_t* c) {
@@ -118,6 +133,7 @@ void huge_free_owned(heap_t* h, chunk_t* c) {
     counter_add(&h->ct.free_count, 1);
     counter_sub(&h->ct.bytes_live, c->size);
     c->released = 0;
+    c->freed_epoch = h->purge_epoch;
     chunk_list_push(&h->huge_cache, c);
     h->huge_cache_bytes += c->size;
     huge_trim_cache(h, config_huge_cache_bytes(), NULL);

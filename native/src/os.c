@@ -38,9 +38,10 @@ static int map_anonymous_fixed(void* addr, size_t size) {
     return p == MAP_FAILED ? -1 : 0;
 }
 
-void* os_map_aligned(size_t size, size_t align, int* fd) {
+void* os_map_aligned(size_t size, size_t align, int* file, uint64_t* file_off) {
     int policy = config_swap_policy();
-    *fd = -1;
+    *file = -1;
+    *file_off = 0;
     void* addr = os_reserve_aligned(size, align);
     if (!addr) {
         errno = ENOMEM;
@@ -56,7 +57,7 @@ void* os_map_aligned(size_t size, size_t align, int* fd) {
             return NULL;
         }
     }
-    if ((*fd = swap_map_fixed(addr, size)) < 0) {
+    if ((*file = swap_map_fixed(addr, size, file_off)) < 0) {
         munmap(addr, size);
         errno = ENOMEM;
         return NULL;
@@ -66,26 +67,19 @@ void* os_map_aligned(size_t size, size_t align, int* fd) {
 
 void os_unmap(void* p, size_t size) { munmap(p, size); }
 
-size_t os_release(void* p, size_t size, int fd, size_t file_off) {
+size_t os_release(void* p, size_t size, int file, uint64_t file_off) {
     size_t page = os_page_size();
     uintptr_t start = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
     uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)(page - 1);
     if (end <= start) return 0;
-    if (fd >= 0) {
-        off_t off = (off_t)(file_off + (start - (uintptr_t)p));
-        /* the hole also drops the pages from every mapping of the file */
-        return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, (off_t)(end - start)) == 0
-                   ? end - start
-                   : 0;
-    }
+    /* a hole also drops the pages from every mapping of the file */
+    if (file >= 0) return swap_release(file, file_off + (start - (uintptr_t)p), end - start);
     return madvise((void*)start, end - start, MADV_DONTNEED) == 0 ? end - start : 0;
 }
 
-int os_reserve_file(int fd, size_t file_off, size_t size) {
-    return posix_fallocate(fd, (off_t)file_off, (off_t)size) == 0 ? 0 : -1;
-}
+int os_reserve_file(int file, uint64_t file_off, size_t size) { return swap_reserve(file, file_off, size); }
 
-void os_unmap_chunk(void* p, size_t size, int fd) {
-    munmap(p, size);
-    if (fd >= 0) close(fd);
+void os_unmap_chunk(void* p, size_t size, int file, uint64_t file_off) {
+    if (file >= 0) swap_unmap(p, size, file, file_off);
+    else munmap(p, size);
 }

@@ -4,10 +4,11 @@
 #include "os.h"
 
 uintptr_t pool_map(heap_t* h) {
-    int fd;
-    void* p = os_map_aligned(OFFHEAP_POOL_SIZE, OFFHEAP_POOL_SIZE, &fd);
+    int file;
+    uint64_t file_off;
+    void* p = os_map_aligned(OFFHEAP_POOL_SIZE, OFFHEAP_POOL_SIZE, &file, &file_off);
     if (!p) return 0;
-    chunk_t* c = chunk_register((uintptr_t)p, OFFHEAP_POOL_SIZE, CHUNK_POOL, h, fd);
+    chunk_t* c = chunk_register((uintptr_t)p, OFFHEAP_POOL_SIZE, CHUNK_POOL, h, file, file_off);
     chunk_list_push(&h->pools, c);
     count_mapping(h, c, +1);
     return (uintptr_t)p;
@@ -18,5 +19,5 @@ void pool_unmap_retired(heap_t* h, chunk_t* c) {
     count_mapping(h, c, -1);
     uintptr_t base = chunk_base(c);
     chunk_unregister(c);
-    os_unmap_chunk((void*)base, OFFHEAP_POOL_SIZE, c->fd);
+    os_unmap_chunk((void*)base, OFFHEAP_POOL_SIZE, c->swap_file, c->file_off);
 }

@@ -40,6 +40,7 @@ enum block_state {
 
 typedef struct pool_header {
     uint64_t used_bytes; /* bytes not on the buddy free lists; owner-only */
+    uint64_t empty_seen; /* purge epoch + 1 when a trim first saw it empty, 0: in use; owner-only */
     _Alignas(64) _Atomic uint64_t remote_top[POOL_STATE_LINES / 64 / 64];
     _Atomic uint64_t remote_lines[POOL_STATE_LINES / 64];
 } pool_header_t;

@@ -1,27 +1,35 @@
 /* remote.c -- frees from other threads, and heaps of exited threads.
  *
- * Cross-thread free protocol (no link is ever stored in user memory)
+ * Cross-thread free protocol (no link is ever stored in user memory). Every
+ * step runs under the freeing thread's guard on the chunk (chunkmap.h), so
+ * the owner cannot unmap the pool, or re-register its entry, until the last
+ * step is done; and not after it either while the chunk is on an inbox.
  *  1. The freeing thread wins the block with a CAS on its state byte
  *     (LIVE -> REMOTE). A second free, concurrent or later, fails the CAS:
  *     double frees are detected across threads.
  *  2. It marks the block's line of state bytes dirty in the pool header
- *     (a bit per line, a bit per word of lines) and queues the chunk on its
- *     owner's inbox unless it is queued already (chunk->queued). The inbox
- *     is a lock-free MPSC stack of chunks linked through their chunk-map
- *     entries (CAS push; the owner takes everything with one exchange).
- *     Huge blocks queue their chunk directly.
- *  3. The owner clears chunk->queued, then scans the dirty lines and frees
- *     every block still in state REMOTE. A free that lands after the clear
- *     queues the chunk again, so none is missed. A block whose state is no
- *     longer REMOTE was freed by its owner at the same moment (the owner's
- *     plain store, heap.c): it is skipped, never freed twice.
- *  4. Heap structs are never freed (heap.h), so a stale owner pointer is
+ *     (a bit per line, a bit per word of lines).
+ *  3. It adds one to the chunk's remote_count; the thread that raises it
+ *     from 0 pushes the chunk on its owner's inbox, a lock-free MPSC stack of
+ *     chunks linked through their chunk-map entries (CAS push; the owner
+ *     takes everything with one exchange). Huge blocks skip step 2.
+ *  4. It drops the guard. Until the owner claims the count, the chunk is on
+ *     an inbox and the owner does not unmap it (chunk_retire_unqueued).
+ *  5. The owner claims the count (exchange to 0), then scans the dirty lines
+ *     and frees every block still in state REMOTE. A free that lands after
+ *     the claim raises the count from 0 and queues the chunk again, so none
+ *     is missed. A block whose state is no longer REMOTE was freed by its
+ *     owner at the same moment (the owner's plain store, heap.c): it is
+ *     skipped, never freed twice. The owner subtracts what it claimed, not
+ *     what it found, so the pending count balances even then.
+ *  6. Heap structs are never freed (heap.h), so a stale owner pointer is
  *     always safe to use. If the owner has been adopted, its inbox is CLOSED:
  *     the adopter rewrote chunk->owner *before* closing it (release), so
  *     after seeing CLOSED (acquire) a re-read yields the new owner. If the
  *     heap struct has since been reused by a new thread, the chunk lands in
  *     its reopened inbox and draining forwards it to the chunk's current
- *     owner. A free racing with its owner's exit is never lost.
+ *     owner (the count stays up, so the chunk stays mapped). A free racing
+ *     with its owner's exit is never lost.
  *
  * Pending merges
  *  A detaching thread drains and flushes its caches and pushes its heap on a
@@ -34,11 +42,40 @@
  *  and the id is released for reuse.
  */
 #include "heap.h"
+#include "config.h"
 #include "pool.h"
+#include "yieldpoint.h"
 
 #include <sched.h>
 
 static heap_t* _Atomic pending_head;
+
+/* Remote frees announced and not yet claimed, for the process-wide stats:
+ * striped by chunk so freeing threads rarely share a line, and a chunk's
+ * announcements and claims always land on the same stripe, whichever heap
+ * owns it by then. */
+#define PENDING_STRIPES 16
+static struct {
+    _Alignas(64) _Atomic int64_t n;
+} pending_stripes[PENDING_STRIPES];
+
+static _Atomic int64_t* stripe_of(const chunk_t* c) {
+    return &pending_stripes[((uintptr_t)c / sizeof(chunk_t)) % PENDING_STRIPES].n;
+}
+
+uint64_t remote_pending_total(void) {
+    int64_t n = 0;
+    for (unsigned i = 0; i < PENDING_STRIPES; i++) n += atomic_load_explicit(&pending_stripes[i].n, RELAXED);
+    return n > 0 ? (uint64_t)n : 0;
+}
+
+static uint64_t pending_in(const chunk_t* list) {
+    uint64_t n = 0;
+    for (; list; list = list->next) n += atomic_load_explicit(&list->remote_count, RELAXED);
+    return n;
+}
+
+uint64_t remote_pending_of(heap_t* h) { return pending_in(h->pools) + pending_in(h->huge_live); }
 static _Atomic int adopters; /* threads between taking the list and putting the rest back */
 
 static int inbox_push(heap_t* owner, chunk_t* c) {
@@ -54,8 +91,13 @@ static void push_to_owner(chunk_t* c) {
     while (!inbox_push(atomic_load_explicit(&c->owner, ACQUIRE), c)) {}
 }
 
-static void queue_chunk(chunk_t* c) {
-    if (!atomic_exchange_explicit(&c->queued, 1, ACQ_REL)) push_to_owner(c);
+/* Step 3: count the free on the chunk; the first since the last claim queues it. */
+static void announce(chunk_t* c) {
+    atomic_fetch_add_explicit(stripe_of(c), 1, RELAXED);
+    if (atomic_fetch_add_explicit(&c->remote_count, 1, ACQ_REL) == 0) {
+        YIELD(REMOTE_BEFORE_PUSH);
+        push_to_owner(c);
+    }
 }
 
 static void mark_dirty(uintptr_t blk) {
@@ -66,14 +108,16 @@ static void mark_dirty(uintptr_t blk) {
     atomic_fetch_or_explicit(&ph->remote_top[line / 4096], 1ull << (line / 64 % 64), RELEASE);
 }
 
-int remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state, uint8_t live_state) {
-    uint8_t expect = live_state;
-    uint8_t remote = (uint8_t)((live_state & 31u) | (ST_REMOTE << 5));
-    if (!atomic_compare_exchange_strong_explicit(state, &expect, remote, ACQ_REL, RELAXED))
+int remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state) {
+    YIELD(REMOTE_AFTER_GUARD);
+    uint8_t s = atomic_load_explicit(state, RELAXED);
+    if (STATE_KIND(s) != ST_LIVE ||
+        !atomic_compare_exchange_strong_explicit(state, &s, (uint8_t)((s & 31u) | (ST_REMOTE << 5)), ACQ_REL, RELAXED))
         return OFFHEAP_EINVAL;
-    atomic_fetch_add_explicit(&atomic_load_explicit(&c->owner, ACQUIRE)->remote_pending, 1, RELAXED);
+    YIELD(REMOTE_AFTER_CAS);
     if (state != &c->state) mark_dirty(blk);
-    queue_chunk(c);
+    announce(c);
+    YIELD(REMOTE_BEFORE_UNGUARD);
     return OFFHEAP_OK;
 }
 
@@ -110,10 +154,13 @@ static uint64_t apply_pool(heap_t* h, uintptr_t base) {
 /* Applies the remote frees of chunk c in heap h, or forwards c to its owner. */
 static uint64_t apply_chunk(heap_t* h, chunk_t* c) {
     if (atomic_load_explicit(&c->owner, ACQUIRE) != h) {
-        push_to_owner(c); /* meant for someone else (queued stays set) */
+        push_to_owner(c); /* meant for someone else (its count stays up) */
         return 0;
     }
-    atomic_exchange_explicit(&c->queued, 0, ACQ_REL); /* before scanning: see step 3 */
+    /* claim before scanning: see step 5 */
+    int64_t claimed = atomic_exchange_explicit(&c->remote_count, 0, ACQ_REL);
+    atomic_fetch_sub_explicit(stripe_of(c), claimed, RELAXED);
+    YIELD(DRAIN_AFTER_CLAIM);
     uint64_t n;
     if (atomic_load_explicit(&c->kind, RELAXED) == CHUNK_HUGE) {
         n = STATE_KIND(atomic_load_explicit(&c->state, ACQUIRE)) == ST_REMOTE;
@@ -122,7 +169,6 @@ static uint64_t apply_chunk(heap_t* h, chunk_t* c) {
         n = apply_pool(h, chunk_base(c));
     }
     counter_add(&h->ct.remote_frees, n);
-    atomic_fetch_sub_explicit(&h->remote_pending, (int64_t)n, RELAXED);
     return n;
 }
 
@@ -182,7 +228,7 @@ static void adopt(heap_t* a, heap_t* p) {
     /* 2. free blocks (its slab caches were flushed when it detached) */
     buddy_splice(&a->buddy, &p->buddy);
     move_counters(a, p);
-    atomic_fetch_add_explicit(&a->remote_pending, atomic_exchange_explicit(&p->remote_pending, 0, RELAXED), RELAXED);
+    YIELD(ADOPT_BEFORE_CLOSE);
     /* 3. close the inbox and apply what was queued */
     apply_list(a, atomic_exchange_explicit(&p->inbox, INBOX_CLOSED, ACQ_REL));
     heap_unclaim(p);
@@ -247,6 +293,9 @@ uint64_t heap_adopt_pending(heap_t* h, uint64_t max) {
         adopt(h, mine);
         mine = next;
     }
-    if (n) heap_trim_pools(h, 1, NULL); /* exited threads' empty pools beyond one go */
+    if (n) {
+        heap_trim_pools(h, 1, 0, NULL);
+        huge_trim_cache(h, config_huge_cache_bytes(), NULL); /* their caches, to budget */
+    }
     return n;
 }

@@ -21,8 +21,6 @@ static void add_heap(offheap_stats_t* out, heap_t* h) {
     out->huge_count += counter_get(&ct->huge_count);
     out->huge_bytes += counter_get(&ct->huge_bytes);
     out->remote_frees += counter_get(&ct->remote_frees);
-    int64_t pending = atomic_load_explicit(&h->remote_pending, RELAXED);
-    out->remote_pending += (uint64_t)pending; /* sums right across heaps; per heap see below */
     for (unsigned i = 0; i < OFFHEAP_ORDER_COUNT; i++) out->live_by_order[i] += counter_get(&ct->live_by_order[i]);
     for (unsigned o = SLAB_MIN_ORDER; o <= SLAB_MAX_ORDER; o++)
         out->bytes_cached += (uint64_t)atomic_load_explicit(&h->slabs[o - SLAB_MIN_ORDER].count, RELAXED) << o;
@@ -34,7 +32,7 @@ void offheap_stats(offheap_stats_t* out) {
     if (tls_heap) {
         add_heap(out, tls_heap);
         out->heaps_live = 1;
-        if ((int64_t)out->remote_pending < 0) out->remote_pending = 0; /* forwarded elsewhere */
+        out->remote_pending = remote_pending_of(tls_heap);
     }
 }
 
@@ -52,4 +50,5 @@ void offheap_global_stats(offheap_stats_t* out) {
         if (status == HEAP_LIVE) out->heaps_live++;
         else out->heaps_pending++;
     }
+    out->remote_pending = remote_pending_total();
 }

@@ -1,4 +1,23 @@
-/* swap.c -- file-backed mappings for the swap fallback. */
+/* swap.c -- file-backed mappings for the swap fallback.
+ *
+ * One unlinked file per swap directory in use (at most SWAP_MAX_FILES), shared
+ * by every file-backed pool and huge block of the process: the descriptor
+ * limit is never the heap's limit, and the application keeps its
+ * descriptors. A mapping takes a run of 32 MiB slots of the file (a bitmap);
+ * only its own bytes get disk blocks, the rest of its last slot stays a hole.
+ *
+ * Disk is reserved exactly once for exactly what is mapped: at map time for
+ * the mapping's bytes, again only for ranges whose hole was punched when
+ * their pages were released (swap_reserve), and given back when unmapped. A
+ * reservation that fails gives back whatever it got, so a failed request
+ * leaves the disk as it found it; before trying, the free space is checked,
+ * so a request that cannot fit does not fill the disk for other processes
+ * even for a moment.
+ *
+ * macOS (compiled, not tested here): F_PREALLOCATE + ftruncate grow the file
+ * at its end; there is no hole punching, so released ranges keep their disk
+ * (and need no new reservation) until the process exits.
+ */
 #if defined(__APPLE__)
 #define _DARWIN_C_SOURCE
 #else
@@ -6,40 +25,71 @@
 #endif
 #include "swap.h"
 #include "config.h"
+#include "offheap.h"
 #include "platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
-/* Reserve the file's disk blocks up front. Linux: posix_fallocate. macOS:
- * F_PREALLOCATE (contiguous first, then any), which does not grow the file,
- * so ftruncate afterwards. Returns 0 or an errno value. */
-static int reserve_disk(int fd, off_t size) {
-#if defined(__APPLE__)
-    fstore_t fs = { .fst_flags = F_ALLOCATECONTIG | F_ALLOCATEALL, .fst_posmode = F_PEOFPOSMODE,
-                    .fst_offset = 0, .fst_length = size };
-    if (fcntl(fd, F_PREALLOCATE, &fs) == -1) {
-        fs.fst_flags = F_ALLOCATEALL;
-        if (fcntl(fd, F_PREALLOCATE, &fs) == -1) return errno ? errno : EIO;
+#define SWAP_MAX_FILES 4
+#define SLOT_SHIFT     OFFHEAP_POOL_ORDER
+#define SLOT_SIZE      ((uint64_t)1 << SLOT_SHIFT)
+#define MAX_SLOTS      ((size_t)1 << 19) /* 16 TiB of file: ext4's largest file */
+
+typedef struct swap_file {
+    int open;               /* 0: this entry is unused */
+    int fd;
+    char dir[PATH_MAX];     /* with a trailing slash */
+    size_t mappings;        /* live mappings in it */
+    uint64_t slots[MAX_SLOTS / 64]; /* 1: slot taken */
+} swap_file_t;
+
+static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
+static swap_file_t files[SWAP_MAX_FILES]; /* zero-initialised: no 256 KiB in the binary */
+static unsigned long name_counter;
+
+static size_t slots_for(size_t size) { return (size_t)((size + SLOT_SIZE - 1) >> SLOT_SHIFT); }
+
+static int slot_taken(const swap_file_t* f, size_t i) { return (f->slots[i / 64] >> (i % 64)) & 1; }
+
+static void mark_slots(swap_file_t* f, size_t first, size_t n, int taken) {
+    for (size_t i = first; i < first + n; i++) {
+        if (taken) f->slots[i / 64] |= 1ull << (i % 64);
+        else f->slots[i / 64] &= ~(1ull << (i % 64));
     }
-    return ftruncate(fd, size) == 0 ? 0 : (errno ? errno : EIO);
-#else
-    return posix_fallocate(fd, 0, size);
-#endif
 }
 
-static int open_unlinked_file(void) {
-    static _Atomic unsigned long counter;
-    char dir[PATH_MAX], path[PATH_MAX + 64];
-    if (config_swap_dir(dir, sizeof dir) < 0) return -1;
+/* First fit: the lowest run of n free slots, or (size_t)-1. */
+static size_t find_slots(const swap_file_t* f, size_t n) {
+    size_t run = 0;
+    for (size_t i = 0; i < MAX_SLOTS; i++) {
+        if (!(i % 64) && f->slots[i / 64] == ~0ull) {
+            run = 0;
+            i += 63;
+            continue;
+        }
+        run = slot_taken(f, i) ? 0 : run + 1;
+        if (run == n) return i + 1 - n;
+    }
+    return (size_t)-1;
+}
+
+static swap_file_t* file_at(int file) {
+    return file >= 0 && file < SWAP_MAX_FILES && files[file].open ? &files[file] : NULL;
+}
+
+static int open_unlinked_file(const char* dir) {
+    char path[PATH_MAX + 64];
     for (int attempt = 0; attempt < 16; attempt++) {
-        unsigned long n = atomic_fetch_add_explicit(&counter, 1, RELAXED);
-        snprintf(path, sizeof path, "%soffheap-%ld-%lu.swap", dir, (long)getpid(), n);
+        snprintf(path, sizeof path, "%soffheap-%ld-%lu.swap", dir, (long)getpid(), name_counter++);
         int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0) {
             unlink(path); /* nameless from here on: nothing to clean up after a crash */
@@ -50,19 +100,128 @@ static int open_unlinked_file(void) {
     return -1;
 }
 
-int swap_map_fixed(void* addr, size_t size) {
-    int fd = open_unlinked_file();
-    if (fd < 0) {
-        errno = ENOMEM;
-        return -1;
+/* The file for the configured directory, opened on first use. */
+static swap_file_t* current_file(void) {
+    char dir[PATH_MAX];
+    if (config_swap_dir(dir, sizeof dir) < 0) return NULL;
+    swap_file_t* spare = NULL;
+    for (unsigned i = 0; i < SWAP_MAX_FILES; i++) {
+        if (files[i].open && strcmp(files[i].dir, dir) == 0) return &files[i];
+        if (!files[i].open && !spare) spare = &files[i];
     }
-    int err = reserve_disk(fd, (off_t)size);
-    void* p = MAP_FAILED;
-    if (err == 0) p = mmap(addr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-    if (p == MAP_FAILED) {
-        close(fd);
-        errno = ENOMEM;
-        return -1;
+    if (!spare) return NULL; /* every file is in use for other directories */
+    int fd = open_unlinked_file(dir);
+    if (fd < 0) return NULL;
+    spare->open = 1;
+    spare->fd = fd;
+    strcpy(spare->dir, dir);
+    spare->mappings = 0;
+    return spare;
+}
+
+static void close_if_unused(swap_file_t* f) {
+    if (f->mappings) return;
+    close(f->fd);
+    f->open = 0;
+    memset(f->slots, 0, sizeof f->slots);
+}
+
+static size_t punch(int fd, uint64_t off, size_t size) {
+#if defined(__linux__)
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)size) == 0 ? size : 0;
+#else
+    (void)fd, (void)off, (void)size;
+    return 0;
+#endif
+}
+
+static int disk_can_hold(int fd, size_t size) {
+    struct statvfs vs;
+    if (fstatvfs(fd, &vs) != 0) return 1; /* unknown: let the reservation decide */
+    return (uint64_t)vs.f_bavail * vs.f_frsize >= size;
+}
+
+/* Reserves disk for [off, off+size) of the file; 0, or -1 with the disk as
+ * it was (what a partial reservation got is given back). */
+static int reserve(int fd, uint64_t off, size_t size) {
+    if (!disk_can_hold(fd, size)) return -1;
+#if defined(__APPLE__)
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    if (off + size <= (uint64_t)st.st_size) return 0; /* never given back on macOS */
+    fstore_t fs = { .fst_flags = F_ALLOCATECONTIG | F_ALLOCATEALL, .fst_posmode = F_PEOFPOSMODE,
+                    .fst_offset = 0, .fst_length = (off_t)(off + size - (uint64_t)st.st_size) };
+    if (fcntl(fd, F_PREALLOCATE, &fs) == -1) {
+        fs.fst_flags = F_ALLOCATEALL;
+        if (fcntl(fd, F_PREALLOCATE, &fs) == -1) return -1;
     }
-    return fd; /* kept to punch holes and re-reserve; closed at unmap */
+    return ftruncate(fd, (off_t)(off + size)) == 0 ? 0 : -1;
+#else
+    if (posix_fallocate(fd, (off_t)off, (off_t)size) == 0) return 0;
+    punch(fd, off, size);
+    return -1;
+#endif
+}
+
+int swap_map_fixed(void* addr, size_t size, uint64_t* file_off) {
+    int file = -1;
+    pthread_mutex_lock(&swap_lock);
+    swap_file_t* f = current_file();
+    size_t n = slots_for(size), first = f ? find_slots(f, n) : (size_t)-1;
+    if (first != (size_t)-1) {
+        uint64_t off = (uint64_t)first << SLOT_SHIFT;
+        if (reserve(f->fd, off, size) == 0 &&
+            mmap(addr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, f->fd, (off_t)off) != MAP_FAILED) {
+            mark_slots(f, first, n, 1);
+            f->mappings++;
+            *file_off = off;
+            file = (int)(f - files);
+        } else {
+            punch(f->fd, off, size);
+        }
+    }
+    if (f && file < 0) close_if_unused(f);
+    pthread_mutex_unlock(&swap_lock);
+    if (file < 0) errno = ENOMEM;
+    return file;
+}
+
+/* A file with mappings in it stays open, so its descriptor is stable without
+ * the lock. */
+int swap_reserve(int file, uint64_t file_off, size_t size) { return reserve(files[file].fd, file_off, size); }
+
+size_t swap_release(int file, uint64_t file_off, size_t size) { return punch(files[file].fd, file_off, size); }
+
+void swap_shrink(int file, uint64_t file_off, size_t old_size, size_t new_size) {
+    pthread_mutex_lock(&swap_lock);
+    swap_file_t* f = file_at(file);
+    if (f) {
+        punch(f->fd, file_off + new_size, old_size - new_size);
+        size_t keep = slots_for(new_size), had = slots_for(old_size);
+        mark_slots(f, (size_t)(file_off >> SLOT_SHIFT) + keep, had - keep, 0);
+    }
+    pthread_mutex_unlock(&swap_lock);
+}
+
+void swap_unmap(void* addr, size_t size, int file, uint64_t file_off) {
+    munmap(addr, size);
+    pthread_mutex_lock(&swap_lock);
+    swap_file_t* f = file_at(file);
+    if (f) {
+        punch(f->fd, file_off, size);
+        mark_slots(f, (size_t)(file_off >> SLOT_SHIFT), slots_for(size), 0);
+        f->mappings--;
+        char dir[PATH_MAX];
+        /* the current directory's file stays open for the next mapping */
+        if (config_swap_dir(dir, sizeof dir) < 0 || strcmp(dir, f->dir) != 0) close_if_unused(f);
+    }
+    pthread_mutex_unlock(&swap_lock);
+}
+
+int swap_open_files(void) {
+    int n = 0;
+    pthread_mutex_lock(&swap_lock);
+    for (unsigned i = 0; i < SWAP_MAX_FILES; i++) n += files[i].open;
+    pthread_mutex_unlock(&swap_lock);
+    return n;
 }

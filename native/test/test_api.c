@@ -309,23 +309,59 @@ static void stale_writes_into_free_blocks_are_survived(void) { on_fresh_thread(s
 
 static void handoff_and_adopt(void) {
     char* p = offheap_alloc(1000);
-    CHECK_EQ(offheap_handoff(p), 0);
-    CHECK_EQ(offheap_handoff(p), OFFHEAP_EINVAL);
+    uint64_t t = 0, t2 = 0;
+    CHECK_EQ(offheap_handoff(p, NULL), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_handoff(p, &t), 0);
+    CHECK(t != 0 && t < (1ull << 53));
+    CHECK_EQ(offheap_handoff(p, &t2), OFFHEAP_EINVAL);
     CHECK_EQ(offheap_free(p), OFFHEAP_EINVAL); /* in transit: nobody frees it */
+    CHECK_EQ(offheap_realloc(p, 4000), NULL);   /* nor resizes it */
     CHECK_EQ(offheap_usable_size(p), 1024);
-    CHECK_EQ(offheap_adopt(p), 0);
-    CHECK_EQ(offheap_adopt(p), OFFHEAP_EINVAL); /* exactly once */
+    CHECK_EQ(offheap_adopt(p, t + 1), OFFHEAP_EINVAL); /* wrong ticket */
+    CHECK_EQ(offheap_adopt(p, 0), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_adopt(p, t), 0);
+    CHECK_EQ(offheap_adopt(p, t), OFFHEAP_EINVAL); /* exactly once */
     CHECK_EQ(offheap_free(p), 0);
-    CHECK_EQ(offheap_handoff(p), OFFHEAP_EINVAL);
-    CHECK_EQ(offheap_adopt(p), OFFHEAP_EINVAL);
-    CHECK_EQ(offheap_handoff(p + 64), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_handoff(p, &t2), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_adopt(p, t), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_handoff(p + 64, &t2), OFFHEAP_EINVAL);
     int x;
-    CHECK_EQ(offheap_adopt(&x), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_adopt(&x, t), OFFHEAP_EINVAL);
     char* h = offheap_alloc(20 * MiB);
-    CHECK_EQ(offheap_handoff(h), 0);
+    CHECK_EQ(offheap_handoff(h, &t), 0);
     CHECK_EQ(offheap_free(h), OFFHEAP_EINVAL);
-    CHECK_EQ(offheap_adopt(h), 0);
+    CHECK_EQ(offheap_adopt(h, t), 0);
     CHECK_EQ(offheap_free(h), 0);
+}
+
+/* A replayed ticket is refused after the address was freed and handed off
+ * again (the JS handle-replay attack, at the C level), and many blocks in
+ * transit at once (the ticket table grows and shrinks) keep their tickets. */
+static void replayed_tickets_are_refused(void) {
+    char* p = offheap_alloc(256);
+    uint64_t old, fresh;
+    CHECK_EQ(offheap_handoff(p, &old), 0);
+    CHECK_EQ(offheap_adopt(p, old), 0);
+    CHECK_EQ(offheap_free(p), 0);
+    char* q = offheap_alloc(256);
+    CHECK(q == p); /* the same address, reused */
+    CHECK_EQ(offheap_handoff(q, &fresh), 0);
+    CHECK(fresh != old);
+    CHECK_EQ(offheap_adopt(q, old), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_adopt(q, fresh), 0);
+    CHECK_EQ(offheap_free(q), 0);
+
+    enum { N = 5000 };
+    static char* blocks[N];
+    static uint64_t tickets[N];
+    for (int i = 0; i < N; i++) {
+        blocks[i] = offheap_alloc(64);
+        CHECK_EQ(offheap_handoff(blocks[i], &tickets[i]), 0);
+    }
+    for (int i = 0; i < N; i += 2) CHECK_EQ(offheap_adopt(blocks[i], tickets[i]), 0); /* deletions mid-table */
+    for (int i = 1; i < N; i += 2) CHECK_EQ(offheap_adopt(blocks[i], tickets[i - 1]), OFFHEAP_EINVAL);
+    for (int i = 1; i < N; i += 2) CHECK_EQ(offheap_adopt(blocks[i], tickets[i]), 0);
+    for (int i = 0; i < N; i++) CHECK_EQ(offheap_free(blocks[i]), 0);
 }
 
 static void configure_validates(void) {
@@ -392,6 +428,7 @@ int main(void) {
     RUN(pinned_ranges_are_never_unmapped);
     RUN(stale_writes_into_free_blocks_are_survived);
     RUN(handoff_and_adopt);
+    RUN(replayed_tickets_are_refused);
     RUN(configure_validates);
     RUN(slab_disabled_still_allocates);
     return CHECK_SUMMARY();

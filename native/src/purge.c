@@ -1,0 +1,54 @@
+/* purge.c -- memory goes back to the OS without anyone calling gc.
+ *
+ * Every allocator slow path (slab refill or overflow, blocks above 64 KiB,
+ * huge blocks) calls heap_tick, which reads a coarse clock; about every
+ * OFFHEAP_PURGE_MS of activity it purges, in the spirit of mimalloc's purge
+ * delay and jemalloc's decay, with no background thread:
+ *  - heaps of exited threads are adopted (their memory is then trimmed here);
+ *  - cached huge mappings not reused since the previous purge are unmapped;
+ *  - pools that were already empty at the previous purge are unmapped,
+ *    beyond one kept for the next burst;
+ *  - pages of free blocks of 32 KiB and up are released, beyond the
+ *    retain_bytes most recently freed (hysteresis: churn inside that budget
+ *    never refaults).
+ * So memory that stays free goes back within one to two purge intervals of
+ * further activity of its heap (or of any heap, once its thread has exited).
+ * gc is the explicit, immediate version of the same.
+ */
+#define _GNU_SOURCE
+#include "heap.h"
+#include "config.h"
+
+#include <time.h>
+
+#ifndef OFFHEAP_PURGE_MS
+#define OFFHEAP_PURGE_MS 500
+#endif
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+#if defined(CLOCK_MONOTONIC_COARSE)
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* vDSO, no syscall: fine on slow paths */
+#else
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void heap_purge(heap_t* h, offheap_gc_report_t* r) {
+    offheap_gc_report_t ignored = {0};
+    if (!r) r = &ignored;
+    h->purge_epoch++;
+    r->heaps_adopted += heap_adopt_pending(h, UINT64_MAX);
+    huge_trim_cache_since(h, config_huge_cache_bytes(), h->purge_epoch - 1, r);
+    r->bytes_unmapped += heap_trim_pools(h, 1, 1, &r->pools_unmapped);
+    r->bytes_released += buddy_release_pages(&h->buddy, 15, config_retain_bytes());
+}
+
+void heap_tick(heap_t* h) {
+    uint64_t now = now_ms();
+    if (LIKELY(now < h->purge_due_ms)) return;
+    int first = h->purge_due_ms == 0;
+    h->purge_due_ms = now + OFFHEAP_PURGE_MS;
+    if (!first) heap_purge(h, NULL);
+}
