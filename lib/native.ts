@@ -1,10 +1,13 @@
 /**
  * Loader and type of the native binding (internal; not part of the public
  * API). The addon is context-aware: every thread (main or worker) that loads
- * this module gets its own instance and its own heap.
+ * it gets its own instance and its own heap.
+ *
+ * The binding never throws: it returns values and codes (see
+ * native/binding/binding.h), and the facade throws.
  */
 import * as path from 'node:path';
-import type { GcReport, HeapStats } from './index';
+import type { GcReport, HeapStats } from './types';
 
 /** @internal Chunk exposed to JavaScript as one pinned external buffer. */
 export interface NativeChunk {
@@ -25,7 +28,10 @@ export interface NativeConfig {
   retainBytes: number;
 }
 
-/** @internal The binding's exports (native/binding/addon.cc). */
+/**
+ * @internal The binding's exports (native/binding/*.cc). Calls return
+ * `undefined` when N-API itself refused to run (env shutting down).
+ */
 export interface NativeBinding {
   /** size -> address, or -errno (<= 0). */
   alloc(size: number): number;
@@ -37,15 +43,20 @@ export interface NativeBinding {
   freeR(): void;
   /** This thread's operand/result registers (4 doubles). */
   readonly registers: ArrayBuffer;
-  exposeChunk(addr: number): NativeChunk | null;
+  /** The chunk's buffer, null for a foreign address, or a code (SANDBOX, NAPI_FAILED). */
+  exposeChunk(addr: number): NativeChunk | null | number;
   usableSize(addr: number): number;
+  /** An own buffer of exactly size bytes, or a code. */
   allocChecked(size: number): ArrayBuffer | number;
+  /** 0, EINVAL, DETACHED or NAPI_FAILED. */
   freeChecked(buffer: ArrayBuffer): number;
-  handoff(addr: number, byteLength: number): number;
-  handoffChecked(buffer: ArrayBuffer, byteLength: number): [number, number] | number;
-  adopt(addr: number, byteLength: number, tag: number): number;
-  adoptChecked(addr: number, byteLength: number, tag: number): ArrayBuffer | number;
-  /** The binding builds exactly the public shapes. */
+  /** [ticket, tag], or EINVAL. */
+  handoff(addr: number, byteLength: number): [number, number] | number;
+  /** [ticket, tag, address], or a code (EINVAL, DETACHED, NAPI_FAILED). */
+  handoffChecked(buffer: ArrayBuffer, byteLength: number): [number, number, number] | number;
+  /** 0 | EINVAL. */
+  adopt(addr: number, byteLength: number, ticket: number, tag: number): number;
+  adoptChecked(addr: number, byteLength: number, ticket: number, tag: number): ArrayBuffer | number;
   stats(processWide: boolean): HeapStats;
   gc(): GcReport;
   configure(
@@ -66,17 +77,21 @@ export interface NativeBinding {
   readonly MAX_ALLOC: number;
   readonly EINVAL: number;
   readonly ENOMEM: number;
+  readonly SANDBOX: number;
+  readonly DETACHED: number;
+  readonly NAPI_FAILED: number;
 }
 
 /** Package root: dist/ sits directly below it. */
 export const packageRoot: string = path.resolve(__dirname, '..');
 
-function load(): NativeBinding {
-  // node-gyp-build looks in build/Release, build/Debug, then prebuilds/.
+/** @internal Loads this package's copy of the addon (node-gyp-build: build/Release, build/Debug, prebuilds/). */
+export function loadBinding(): NativeBinding {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeBinding;
-  return nodeGypBuild(packageRoot);
+  const b = nodeGypBuild(packageRoot);
+  if (typeof b.allocR !== 'function' || typeof b.handoffChecked !== 'function' || !(b.registers instanceof ArrayBuffer)) {
+    throw new Error('offheap: the native binding failed to initialise (incomplete exports)');
+  }
+  return b;
 }
-
-/** @internal */
-export const native: NativeBinding = load();

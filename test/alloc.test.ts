@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bytesOf, expectOffheapError, live, oh } from './helpers';
+import { NODE_MAJOR, bytesOf, expectOffheapError, live, oh } from './helpers';
 
 const MiB = 1 << 20;
 
@@ -60,14 +60,14 @@ describe('alloc', () => {
 
   it('rejects non-number sizes with TypeError', () => {
     for (const bad of ['64', 64n, null, undefined, {}, [], true, () => 1, Symbol('x')]) {
-      expect(() => oh.alloc(bad as never), String(typeof bad)).toThrow(TypeError);
+      expect(() => oh.alloc(bad as never), String(typeof bad)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
       expect(() => oh.allocZeroed(bad as never)).toThrow(TypeError);
     }
   });
 
-  it('rejects bad numeric sizes with RangeError', () => {
+  it('rejects bad numeric sizes with RangeError ERR_OUT_OF_RANGE', () => {
     for (const bad of [-1, 0, -0, 0.5, 1.5, 63.9, NaN, Infinity, -Infinity, 2 ** 44 + 1, 2 ** 53, Number.MAX_VALUE]) {
-      expect(() => oh.alloc(bad), String(bad)).toThrow(RangeError);
+      expect(() => oh.alloc(bad), String(bad)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
       expect(() => oh.allocZeroed(bad), String(bad)).toThrow(RangeError);
     }
     // and the heap still works
@@ -77,7 +77,8 @@ describe('alloc', () => {
     oh.free(v);
   });
 
-  it('reports OOM as OffheapError ERR_OFFHEAP_OOM for a request no system can satisfy', () => {
+  // On Node 20 a request this large is refused before allocating (see big.test.ts).
+  it.runIf(NODE_MAJOR >= 22)('reports OOM as OffheapError ERR_OFFHEAP_OOM for a request no system can satisfy', () => {
     const before = oh.stats();
     // 2^44 (16 TiB) is the largest legal request; with swap 'never' it cannot be mapped here.
     oh.configure({ swap: 'never' });
@@ -163,12 +164,12 @@ describe('allocArray', () => {
 
   it('rejects non-TypedArray constructors with TypeError', () => {
     for (const bad of [Array, DataView, ArrayBuffer, Buffer, Object, null, undefined, 'Float64Array', 8, class extends Uint8Array {}]) {
-      expect(() => oh.allocArray(bad as never, 4)).toThrow(TypeError);
+      expect(() => oh.allocArray(bad as never, 4)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
     }
   });
 
   it('rejects bad lengths', () => {
-    for (const bad of ['4', 4n, null, undefined, {}]) expect(() => oh.allocArray(Uint8Array, bad as never)).toThrow(TypeError);
+    for (const bad of ['4', 4n, null, undefined, {}]) expect(() => oh.allocArray(Uint8Array, bad as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
     for (const bad of [0, -1, 1.5, NaN, Infinity]) expect(() => oh.allocArray(Uint8Array, bad)).toThrow(RangeError);
     expect(() => oh.allocArray(Float64Array, 2 ** 41 + 1)).toThrow(RangeError); // 2^44 + 8 bytes
     expect(() => oh.allocArray(BigInt64Array, 2 ** 44)).toThrow(RangeError);

@@ -9,7 +9,8 @@ describe('handleOf / adopt (same thread)', () => {
     const v = oh.allocArray(Float64Array, 1000);
     for (let i = 0; i < v.length; i++) v[i] = i * 1.5;
     const h = oh.handleOf(v);
-    expect(h).toEqual({ offheap: 1, address: expect.any(Number), byteLength: 8000, pid: process.pid, tag: expect.any(Number) });
+    expect(h).toEqual({ offheap: 1, address: expect.any(Number), byteLength: 8000, pid: process.pid, ticket: expect.any(Number), tag: expect.any(Number) });
+    expect(Number.isSafeInteger(h.ticket) && h.ticket > 0).toBe(true);
     const clone = structuredClone(h);
     const back = oh.adopt(clone, Float64Array);
     expect(back).toBeInstanceOf(Float64Array);
@@ -51,6 +52,11 @@ describe('handleOf / adopt (same thread)', () => {
     const h = oh.handleOf(v);
     const forged: unknown[] = [
       { ...h, tag: h.tag + 1 },
+      { ...h, ticket: h.ticket + 1 },
+      { ...h, ticket: h.ticket - 1 },
+      { ...h, ticket: 0 },
+      { ...h, ticket: String(h.ticket) },
+      { offheap: 1, address: h.address, byteLength: h.byteLength, pid: h.pid, tag: h.tag },
       { ...h, address: h.address + 64 },
       { ...h, address: h.address + 1 },
       { ...h, byteLength: h.byteLength + 1 },
@@ -76,6 +82,78 @@ describe('handleOf / adopt (same thread)', () => {
     const a = oh.adopt(h);
     expect(a.length).toBe(256);
     oh.free(a);
+  });
+
+  it('a replayed handle is rejected even after its address was reused (tickets are generations)', () => {
+    const before = live();
+    const p = oh.alloc(256);
+    const h1 = oh.handleOf(p);
+    oh.free(oh.adopt(h1));
+    const r = oh.alloc(256); // the slab gives the same address back
+    const hr = oh.handleOf(r);
+    expect(hr.address).toBe(h1.address);
+    expect(hr.ticket).not.toBe(h1.ticket);
+    r.fill(7);
+    // the old handle must not steal r's hand-off (same address, same length)
+    expectOffheapError(() => oh.adopt(h1), 'ERR_OFFHEAP_INVALID_HANDLE');
+    const back = oh.adopt(hr);
+    expect(back[255]).toBe(7);
+    expectOffheapError(() => oh.adopt(h1), 'ERR_OFFHEAP_INVALID_HANDLE'); // nor a live, owned block
+    oh.free(back);
+    expect(live()).toBe(before);
+  });
+
+  it('the length a handle shows comes from the block, never from a forged view', () => {
+    const v = oh.alloc(64);
+    // an own property shadowing the getter: ignored
+    Object.defineProperty(v, 'byteLength', { value: 2 ** 31 });
+    const h = oh.handleOf(v);
+    expect(h.byteLength).toBe(64);
+    oh.configure({ checked: true });
+    const a = oh.adopt(h);
+    expect(a.buffer.byteLength).toBe(64);
+    oh.free(a);
+    oh.configure({ checked: false });
+
+    // a subclass with lying getters: the intrinsic getters still see the truth
+    class Lying extends Uint8Array {
+      override get byteLength(): number {
+        return 1 << 20;
+      }
+      override get byteOffset(): number {
+        return 0;
+      }
+    }
+    const w = oh.alloc(128);
+    const lying = new Lying(w.buffer, w.byteOffset, 128);
+    const hw = oh.handleOf(lying);
+    expect(hw.byteLength).toBe(128);
+    expect(hw.address % 64).toBe(0);
+    const w2 = oh.adopt(hw);
+    expect(w2.byteOffset).toBe(w.byteOffset);
+    oh.free(new Lying(w2.buffer, w2.byteOffset, 1)); // frees w's block, not offset 0
+    expectOffheapError(() => oh.free(w), 'ERR_OFFHEAP_INVALID_FREE');
+  });
+
+  it('refuses a real view longer than its block: the handle would cover neighbouring blocks', () => {
+    const before = live();
+    const v = oh.alloc(64);
+    const next = oh.alloc(64);
+    const long = new Uint8Array(v.buffer, v.byteOffset, 131136);
+    expectOffheapError(() => oh.handleOf(long), 'ERR_OFFHEAP_INVALID_VIEW');
+    expectOffheapError(() => oh.handleOf(new DataView(v.buffer, v.byteOffset, 65)), 'ERR_OFFHEAP_INVALID_VIEW');
+    // nothing was put in transit: both blocks free normally
+    oh.free(v);
+    oh.free(next);
+    expect(live()).toBe(before);
+  });
+
+  it('handleOf and adopt reject lookalike objects and Proxies', () => {
+    const v = oh.alloc(64);
+    for (const fake of [{ buffer: v.buffer, byteOffset: v.byteOffset, byteLength: 64 }, new Proxy(v, {})]) {
+      expect(() => oh.handleOf(fake as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    oh.free(v); // still live and owned: nothing was handed off
   });
 
   it('handleOf rejects non-views, foreign views, freed blocks, empty views and interior views', () => {

@@ -8,8 +8,16 @@ import type * as Offheap from '../lib/index';
 
 const require = createRequire(import.meta.url);
 
-export const oh: typeof Offheap = require('../dist/index.js');
 export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+/**
+ * The built package under test: dist/ of this checkout, or another build
+ * named by OFFHEAP_TEST_DIST (used to show that a new test fails against
+ * the code before a fix).
+ */
+export const DIST: string = process.env.OFFHEAP_TEST_DIST ?? `${ROOT}/dist/index.js`;
+export const oh: typeof Offheap = require(DIST);
+/** Major version of the running Node.js (transfer() and > 4 GiB views need >= 22). */
+export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /** Asserts that fn throws an OffheapError with the given code. */
 export function expectOffheapError(fn: () => unknown, code: string): void {
