@@ -73,10 +73,55 @@ describe('free', () => {
     expect(live()).toBe(before);
   });
 
-  it('rejects non-views with TypeError', () => {
+  it('rejects non-views with TypeError ERR_INVALID_ARG_TYPE', () => {
     for (const bad of [undefined, null, 1, 'x', {}, [], new ArrayBuffer(8), () => 0]) {
-      expect(() => oh.free(bad as never)).toThrow(TypeError);
+      expect(() => oh.free(bad as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
     }
+  });
+
+  it('lookalike objects and Proxies free nothing', () => {
+    const before = oh.stats();
+    const v = oh.alloc(256);
+    const d = new DataView(v.buffer, v.byteOffset, 8);
+    const fakes: unknown[] = [
+      { buffer: v.buffer, byteOffset: v.byteOffset },
+      { buffer: v.buffer, byteOffset: v.byteOffset, byteLength: 256 },
+      Object.create(Uint8Array.prototype, { buffer: { value: v.buffer }, byteOffset: { value: v.byteOffset } }),
+      new Proxy(v, {}),
+      new Proxy(d, {}),
+    ];
+    for (const f of fakes) {
+      expect(() => oh.free(f as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    const mid = oh.stats();
+    expect(mid.freeCount).toBe(before.freeCount);
+    expect(mid.bytesLive - before.bytesLive).toBe(256);
+    oh.free(v); // still live: exactly one free succeeds
+    expect(oh.stats().bytesLive).toBe(before.bytesLive);
+  });
+
+  it('reads buffer and byteOffset through the intrinsic getters, not overridable properties', () => {
+    const before = live();
+    const a = oh.alloc(64);
+    const b = oh.alloc(64);
+    const aOff = a.byteOffset;
+    const bOff = b.byteOffset;
+    b.fill(2);
+    Object.defineProperty(a, 'byteOffset', { value: bOff }); // a view of a that claims to be b
+    oh.free(a); // frees a's block, not b's
+    expectOffheapError(() => oh.free(new Uint8Array(b.buffer, aOff, 64)), 'ERR_OFFHEAP_INVALID_FREE'); // a is gone
+    expect(live() - before).toBe(64); // b is still live
+    expect(b.every((x) => x === 2)).toBe(true);
+    class Lying extends Uint8Array {
+      override get byteOffset(): number {
+        return 0; // the pool's first block
+      }
+      override get buffer(): ArrayBuffer {
+        return new ArrayBuffer(64);
+      }
+    }
+    oh.free(new Lying(b.buffer, bOff, 64)); // the truth: b
+    expect(live()).toBe(before);
   });
 
   it('interleaves with allocation in any order (LIFO, FIFO, random)', () => {
