@@ -37,10 +37,14 @@ export type OffheapErrorCode =
   | 'ERR_OFFHEAP_CONFIG'
   | 'ERR_OFFHEAP_NATIVE';
 
+/** Registered brand: errors of every copy of the package loaded in the process carry it. */
+const BRAND = Symbol.for('offheap.OffheapError');
+
 /**
  * Error thrown by offheap for failures that are not plain argument type or
  * range errors. Match on {@link OffheapError.code}, which is stable across
- * versions; messages may change.
+ * versions; messages may change. `instanceof OffheapError` also holds for
+ * errors thrown by another copy of the package (duplicate install).
  */
 export class OffheapError extends Error {
   /** Stable machine-readable code. */
@@ -50,6 +54,11 @@ export class OffheapError extends Error {
     super(message, options);
     this.code = code;
     this.name = 'OffheapError';
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 
