@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, expectOffheapError, oh } from './helpers';
+import { DIST, expectOffheapError, oh } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'offheap-swap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +40,25 @@ describe('configure / getConfig', () => {
     expect(() => oh.configure({ slabBudget: -1 })).toThrow(RangeError);
     expect(() => oh.configure({ retainBytes: 1.5 })).toThrow(RangeError);
     expect(() => oh.configure({ hugeCacheBytes: NaN })).toThrow(RangeError);
+    // Node's own codes
+    const codeOf = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return [(e as Error).name, (e as { code?: string }).code];
+      }
+      return 'no error';
+    };
+    expect(codeOf(() => oh.configure(null as never))).toEqual(['TypeError', 'ERR_INVALID_ARG_TYPE']);
+    expect(codeOf(() => oh.configure({ swapdir: dir } as never))).toEqual(['TypeError', 'ERR_INVALID_ARG_VALUE']);
+    expect(codeOf(() => oh.configure({ swap: 1 } as never))).toEqual(['TypeError', 'ERR_INVALID_ARG_TYPE']);
+    expect(codeOf(() => oh.configure({ swap: 'sometimes' } as never))).toEqual(['RangeError', 'ERR_INVALID_ARG_VALUE']);
+    expect(codeOf(() => oh.configure({ swapDir: 1 } as never))).toEqual(['TypeError', 'ERR_INVALID_ARG_TYPE']);
+    expect(codeOf(() => oh.configure({ checked: 'yes' } as never))).toEqual(['TypeError', 'ERR_INVALID_ARG_TYPE']);
+    expect(codeOf(() => oh.configure({ slabBudget: -1 }))).toEqual(['RangeError', 'ERR_OUT_OF_RANGE']);
+    expect(codeOf(() => oh.stats('global' as never))).toEqual(['TypeError', 'ERR_INVALID_ARG_VALUE']);
+    expect(codeOf(() => oh.handleOf({} as never))).toEqual(['TypeError', 'ERR_INVALID_ARG_TYPE']);
+    expect(codeOf(() => oh.adopt(null as never))).toEqual(['TypeError', 'ERR_INVALID_ARG_TYPE']);
     // a valid field next to an invalid one is not applied either
     expect(() => oh.configure({ checked: true, swap: 'bogus' } as never)).toThrow(RangeError);
     expect(oh.getConfig()).toEqual(c0);
@@ -54,6 +73,28 @@ describe('configure / getConfig', () => {
     expectOffheapError(() => oh.configure({ swapDir: '' }), 'ERR_OFFHEAP_CONFIG');
     rmSync(file);
     expect(oh.getConfig()).toEqual(c0);
+  });
+
+  it('rejects a swap directory it cannot write to, at configure time', () => {
+    const c0 = oh.getConfig();
+    // /proc is a directory nobody, not even root, can create files in
+    expectOffheapError(() => oh.configure({ swapDir: '/proc' }), 'ERR_OFFHEAP_CONFIG');
+    expectOffheapError(() => oh.configure({ swapDir: '/proc', swap: 'always' }), 'ERR_OFFHEAP_CONFIG');
+    expect(oh.getConfig()).toEqual(c0); // nothing applied
+  });
+
+  it('resolves a relative swapDir to an absolute path when configure is called', () => {
+    const c0 = oh.getConfig();
+    const rel = relative(process.cwd(), dir);
+    expect(isAbsolute(rel)).toBe(false);
+    oh.configure({ swapDir: rel });
+    try {
+      const got = oh.getConfig().swapDir!;
+      expect(isAbsolute(got), got).toBe(true); // later chdir()s cannot move it
+      expect(resolve(got)).toBe(resolve(dir));
+    } finally {
+      oh.configure({ swapDir: c0.swapDir! });
+    }
   });
 
   it("swap 'always' backs new mappings with unlinked files in swapDir", () => {
@@ -79,7 +120,7 @@ describe('configure / getConfig', () => {
 describe('environment', () => {
   it('OFFHEAP_SWAP=always and OFFHEAP_SWAP_DIR set the defaults', () => {
     const script = `
-      const oh = require(${JSON.stringify(join(ROOT, 'dist/index.js'))});
+      const oh = require(${JSON.stringify(DIST)});
       const v = oh.alloc(100); v[0] = 1;
       const c = oh.getConfig(); const s = oh.stats();
       oh.free(v);
@@ -96,10 +137,33 @@ describe('environment', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('OFFHEAP_SWAP=bogus or an OFFHEAP_SWAP_DIR that is not a writable directory fails when the package loads', () => {
+    const load = (env: Record<string, string>) => {
+      const r = spawnSync(
+        process.execPath,
+        ['-e', `try { require(${JSON.stringify(DIST)}) } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); process.exit(3) }`],
+        { env: { ...process.env, OFFHEAP_SWAP: '', OFFHEAP_SWAP_DIR: '', ...env }, encoding: 'utf8' },
+      );
+      return { status: r.status, out: r.stdout.trim() ? JSON.parse(r.stdout.trim()) : r.stderr };
+    };
+    const bogus = load({ OFFHEAP_SWAP: 'bogus' });
+    expect(bogus.status).toBe(3);
+    expect(bogus.out.code).toBe('ERR_OFFHEAP_CONFIG');
+    expect(bogus.out.message).toContain('OFFHEAP_SWAP');
+    expect(bogus.out.message).toContain('bogus');
+    for (const d of [join(dir, 'missing'), '/proc']) {
+      const r = load({ OFFHEAP_SWAP_DIR: d });
+      expect(r.status).toBe(3);
+      expect(r.out.code).toBe('ERR_OFFHEAP_CONFIG');
+      expect(r.out.message).toContain('OFFHEAP_SWAP_DIR');
+    }
+    expect(load({ OFFHEAP_SWAP: 'never', OFFHEAP_SWAP_DIR: dir }).status).toBe(0);
+  });
+
   it('OFFHEAP_SWAP=never is honoured', () => {
     const out = execFileSync(
       process.execPath,
-      ['-e', `const oh = require(${JSON.stringify(join(ROOT, 'dist/index.js'))}); oh.free(oh.alloc(1)); console.log(oh.getConfig().swap)`],
+      ['-e', `const oh = require(${JSON.stringify(DIST)}); oh.free(oh.alloc(1)); console.log(oh.getConfig().swap)`],
       { env: { ...process.env, OFFHEAP_SWAP: 'never' }, encoding: 'utf8' },
     );
     expect(out.trim()).toBe('never');
