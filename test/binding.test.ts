@@ -1,5 +1,6 @@
 // The native binding's own contract (internal API used by the facade).
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NativeBinding } from '../lib/native';
@@ -72,6 +73,43 @@ describe('native binding', () => {
   });
 
   it('loads from build/ in a checkout', () => {
-    expect(addonPath.startsWith(join(ROOT, 'build')) || addonPath.startsWith(join(ROOT, 'prebuilds'))).toBe(true);
+    expect(existsSync(join(ROOT, 'build/Release/offheap.node')), 'build the addon first (npm run build:addon)').toBe(true);
+    expect(addonPath).toBe(join(ROOT, 'build/Release/offheap.node'));
+  });
+
+  it('never throws: bad arguments to every function give a code or null', () => {
+    const b = load();
+    const junk = [undefined, null, 'x', {}, -1, 1.5, NaN, 2 ** 60];
+    for (const x of junk) {
+      expect(b.exposeChunk(x as never)).toBeNull();
+      expect(b.usableSize(x as never)).toBe(0);
+      expect(b.allocChecked(x as never)).toBe(-22);
+      expect(b.freeChecked(x as never)).toBe(b.EINVAL);
+      expect(b.handoff(x as never, 64)).toBe(b.EINVAL);
+      expect(b.handoffChecked(x as never, 64)).toBe(b.EINVAL);
+      expect(b.adopt(x as never, 64, 1, 1)).toBe(b.EINVAL);
+      expect(b.adoptChecked(x as never, 64, 1, 1)).toBe(b.EINVAL);
+      expect(b.configure(x as never, null, 0, 0, 0, 0)).toBe(b.EINVAL);
+    }
+    expect(b.freeChecked(new ArrayBuffer(8))).toBe(b.EINVAL);
+    expect(typeof b.stats('x' as never).bytesLive).toBe('number');
+  });
+
+  it('handoff bounds the length by the block: longer or empty is EINVAL and nothing goes in transit', () => {
+    const b = load();
+    const a = b.alloc(100); // a 128-byte block
+    expect(b.handoff(a, 129)).toBe(b.EINVAL);
+    expect(b.handoff(a, 1 << 30)).toBe(b.EINVAL);
+    expect(b.handoff(a, 0)).toBe(b.EINVAL);
+    expect(b.handoff(a + 64, 64)).toBe(b.EINVAL); // interior
+    const r = b.handoff(a, 128) as [number, number];
+    expect(r).toEqual([expect.any(Number), expect.any(Number)]);
+    const [ticket, tag] = r;
+    expect(b.free(a)).toBe(b.EINVAL); // in transit
+    expect(b.adopt(a, 128, ticket + 1, tag)).toBe(b.EINVAL); // another generation
+    expect(b.adopt(a, 64, ticket, tag)).toBe(b.EINVAL); // edited length
+    expect(b.adopt(a, 128, ticket, tag)).toBe(0);
+    expect(b.adopt(a, 128, ticket, tag)).toBe(b.EINVAL); // exactly once
+    expect(b.free(a)).toBe(0);
   });
 });
