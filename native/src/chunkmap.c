@@ -135,4 +135,5 @@ void offheap_unpin(const void* chunk_base_ptr) {
 
 #ifdef OFFHEAP_YIELD_POINTS
 _Atomic(offheap_yield_hook_t) offheap_yield_hook;
+_Atomic uintptr_t offheap_test_map_at;
 #endif

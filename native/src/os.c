@@ -4,6 +4,7 @@
 #include "config.h"
 #include "offheap.h"
 #include "swap.h"
+#include "yieldpoint.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -20,6 +21,14 @@ size_t os_page_size(void) {
 }
 
 void* os_reserve_aligned(size_t size, size_t align) {
+#if defined(OFFHEAP_YIELD_POINTS) && defined(MAP_FIXED_NOREPLACE)
+    uintptr_t at = atomic_exchange(&offheap_test_map_at, 0);
+    if (at && !(at & (align - 1))) {
+        void* p = mmap((void*)at, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p == (void*)at) return p;
+        if (p != MAP_FAILED) munmap(p, size);
+    }
+#endif
     size_t span = size + align;
     if (span < size) return NULL;
     void* raw = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

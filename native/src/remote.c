@@ -116,6 +116,7 @@ int remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state) {
         return OFFHEAP_EINVAL;
     YIELD(REMOTE_AFTER_CAS);
     if (state != &c->state) mark_dirty(blk);
+    YIELD(REMOTE_AFTER_DIRTY);
     announce(c);
     YIELD(REMOTE_BEFORE_UNGUARD);
     return OFFHEAP_OK;

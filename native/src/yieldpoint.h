@@ -12,6 +12,7 @@ enum yield_point {
     YP_FREE_AFTER_LOOKUP,      /* free by a non-owner: chunk kind read, nothing inside it touched yet */
     YP_REMOTE_AFTER_GUARD,     /* remote free: guard taken, block state not yet read */
     YP_REMOTE_AFTER_CAS,       /* remote free: block is REMOTE, line not yet marked dirty */
+    YP_REMOTE_AFTER_DIRTY,     /* remote free: line marked dirty, free not yet counted on the chunk */
     YP_REMOTE_BEFORE_PUSH,     /* remote free: counted on the chunk, chunk not yet on the inbox */
     YP_REMOTE_BEFORE_UNGUARD,  /* remote free: all done but the guard */
     YP_OWNER_FREE_AFTER_LOAD,  /* owner's free: LIVE read, its plain store not yet made */
@@ -26,8 +27,12 @@ enum yield_point {
 
 #ifdef OFFHEAP_YIELD_POINTS
 #include <stdatomic.h>
+#include <stdint.h>
 typedef void (*offheap_yield_hook_t)(int point);
 extern _Atomic(offheap_yield_hook_t) offheap_yield_hook;
+/* Test builds only: where the next aligned reservation is tried first (0:
+ * anywhere), so a test can make a new chunk land on an entry just retired. */
+extern _Atomic uintptr_t offheap_test_map_at;
 #define YIELD(name)                                                              \
     do {                                                                         \
         offheap_yield_hook_t yh_ = atomic_load_explicit(&offheap_yield_hook, memory_order_acquire); \
