@@ -21,8 +21,33 @@ function expandGyp(entry: string): string[] {
 }
 
 describe('build source lists', () => {
-  it('native/src has core sources', () => {
-    expect(coreSources.length).toBeGreaterThan(3);
+  it('native/src holds only the C core: .c sources and the private headers they include, no Node headers', () => {
+    // Both build lists take native/src/*.c, so anything else in there (a .cc,
+    // .cpp or .S file, a subdirectory) would silently be left out of every build.
+    const entries = readdirSync(join(ROOT, 'native/src'), { withFileTypes: true });
+    const strays = entries.filter((e) => !e.isFile() || !/\.[ch]$/.test(e.name)).map((e) => e.name);
+    expect(strays, 'native/src may hold only .c and .h files').toEqual([]);
+    expect(coreSources, 'native/src/*.c').not.toEqual([]);
+    const text = new Map(entries.map((e) => [e.name, readFileSync(join(ROOT, 'native/src', e.name), 'utf8')]));
+    const includes = (name: string) => [...text.get(name)!.matchAll(/^\s*#\s*include\s*[<"]([^>"]+)[>"]/gm)].map((m) => m[1]!);
+    // every private header is used by some core source (directly or through another header)
+    const headers = entries.map((e) => e.name).filter((n) => n.endsWith('.h')).sort();
+    const reached = new Set<string>();
+    const visit = (name: string) => {
+      for (const inc of includes(name)) {
+        if (text.has(inc) && !reached.has(inc)) {
+          reached.add(inc);
+          visit(inc);
+        }
+      }
+    };
+    for (const c of coreSources) visit(basename(c));
+    expect(headers.filter((h) => !reached.has(h)), 'headers in native/src that no core source includes').toEqual([]);
+    // the core is plain C: no Node, N-API or V8 headers (those belong in native/binding)
+    const nodeHeaders = [...text.keys()].flatMap((n) =>
+      includes(n).filter((inc) => /^(node|node_api|js_native_api|napi|uv|v8)(\.h|$)/.test(inc)).map((inc) => `${n}: ${inc}`),
+    );
+    expect(nodeHeaders).toEqual([]);
   });
 
   it('binding.gyp compiles exactly native/src/*.c (plus the binding)', () => {
