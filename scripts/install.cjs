@@ -4,27 +4,34 @@
 // compile fails, say plainly what it needs instead of leaving only
 // node-gyp's log.
 'use strict';
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const r = spawnSync(process.execPath, [require.resolve('node-gyp-build/bin.js')], { cwd: root, stdio: 'inherit' });
-if (r.status === 0) process.exit(0);
 
-const libc = process.platform !== 'linux' ? '' : process.env.LIBC || (fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
-let shipped = [];
-try {
-  for (const dir of fs.readdirSync(path.join(root, 'prebuilds'))) {
-    for (const f of fs.readdirSync(path.join(root, 'prebuilds', dir))) {
-      const tag = f.split('.').find((t) => t === 'glibc' || t === 'musl');
-      shipped.push(`${dir}${tag ? ` (${tag})` : ''}`);
+// node-gyp-build's own install logic, run in this process (not spawned: under
+// qemu-user a child `process.execPath` would not run). It exits non-zero only
+// when compiling failed.
+process.on('exit', (code) => {
+  if (code) hint();
+});
+process.chdir(root);
+require('node-gyp-build/bin.js');
+
+function hint() {
+  const libc = process.platform !== 'linux' ? '' : process.env.LIBC || (fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
+  let shipped = [];
+  try {
+    for (const dir of fs.readdirSync(path.join(root, 'prebuilds'))) {
+      for (const f of fs.readdirSync(path.join(root, 'prebuilds', dir))) {
+        const tag = f.split('.').find((t) => t === 'glibc' || t === 'musl');
+        shipped.push(`${dir}${tag ? ` (${tag})` : ''}`);
+      }
     }
+  } catch {
+    shipped = [];
   }
-} catch {
-  shipped = [];
-}
-console.error(`
+  console.error(`
 offheap: no prebuilt binary for ${process.platform}-${process.arch}${libc ? ` (${libc})` : ''} could be used, and compiling it from source failed (node-gyp's output is above).
   Prebuilds in this package: ${shipped.length ? shipped.join(', ') : 'none'}.
   Compiling needs Python 3, make and a C11 / C++17 compiler:
@@ -34,4 +41,4 @@ offheap: no prebuilt binary for ${process.platform}-${process.arch}${libc ? ` ($
     macOS:          xcode-select --install
   then run \`npm rebuild offheap\`. Supported: Linux and macOS on x64 and arm64, Node.js with N-API 8.
 `);
-process.exit(r.status || 1);
+}
