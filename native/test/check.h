@@ -25,19 +25,20 @@ static int check_failures, tests_passed, tests_failed;
         }                                                                                      \
     } while (0)
 
-#define RUN(fn)                                                   \
+#define RUN_NAMED(name, fn)                                       \
     do {                                                          \
         int before_ = check_failures;                             \
         fn();                                                     \
         if (check_failures == before_) {                          \
             tests_passed++;                                       \
-            printf("ok   %s\n", #fn);                             \
+            printf("ok   %s\n", name);                            \
         } else {                                                  \
             tests_failed++;                                       \
-            printf("FAIL %s\n", #fn);                             \
+            printf("FAIL %s\n", name);                            \
         }                                                         \
         fflush(stdout);                                           \
     } while (0)
+#define RUN(fn) RUN_NAMED(#fn, fn)
 
 #define CHECK_SUMMARY()                                                   \
     (printf("%d passed, %d failed\n", tests_passed, tests_failed), tests_failed ? 1 : 0)

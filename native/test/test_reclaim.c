@@ -491,7 +491,7 @@ int main(int argc, char** argv) {
             continue;
         }
         if (strcmp(argv[1], tests[i].name) == 0) {
-            RUN(tests[i].fn);
+            RUN_NAMED(tests[i].name, tests[i].fn);
             return CHECK_SUMMARY();
         }
     }

@@ -387,7 +387,7 @@ int main(int argc, char** argv) {
         if (argc < 2) {
             printf("%s\n", tests[i].name);
         } else if (strcmp(argv[1], tests[i].name) == 0) {
-            RUN(tests[i].fn);
+            RUN_NAMED(tests[i].name, tests[i].fn);
             int rc = CHECK_SUMMARY();
             return rc ? rc : skipped ? 77 : 0;
         }
