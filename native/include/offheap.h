@@ -9,6 +9,9 @@
  * >= max(n, 64) and is aligned to that size. Larger requests get their own
  * page-rounded mapping ("huge" blocks, 32 MiB aligned). Any thread may free
  * any block; frees from a non-owner are queued to the owner lock-free.
+ *
+ * File-backed memory (the swap fallback) lives in one unlinked file per swap
+ * directory, whatever the number of mappings: at most 4 descriptors.
  */
 #ifndef OFFHEAP_H
 #define OFFHEAP_H
@@ -43,7 +46,21 @@ void* offheap_alloc(size_t size);
 
 /* 0 on success and for NULL. OFFHEAP_EINVAL when p is not the start of a live
  * block: double free, interior pointer, foreign pointer (stack, malloc,
- * unmapped). Never touches memory it does not own. Callable from any thread. */
+ * unmapped). Callable from any thread, at any time, with any pointer: it
+ * never crashes, never corrupts the heap, and never touches memory it does
+ * not own (a non-owner announces itself on the chunk before it reads inside
+ * it, and its owner unmaps nothing while such a reader is there).
+ *
+ * Double and stale frees, exactly:
+ *  - detected (OFFHEAP_EINVAL), from any thread, also while the owner runs
+ *    gc or exits: every double or stale free whose address was not handed
+ *    out again in between, and every free of a block in transit
+ *    (offheap_handoff) or being resized by offheap_realloc;
+ *  - not detectable: a stale free of an address that has been allocated
+ *    again since (it frees the new block, as with any allocator);
+ *  - harmless: the owner freeing a block at the very instant another thread
+ *    frees it too. Both calls return 0, the block is freed once, and every
+ *    counter (bytes_live, remote_pending) stays exact. */
 int offheap_free(void* p);
 
 /* Block size of the live block starting at p (a power of two for pool
@@ -52,9 +69,11 @@ int offheap_free(void* p);
 size_t offheap_usable_size(const void* p);
 
 /* Resize. Shrinks and grows in place when the buddy system allows (growing
- * needs the buddies above to be free), else allocates, copies and frees.
- * p == NULL behaves like offheap_alloc. On failure returns NULL (errno set)
- * and p stays valid and unchanged. */
+ * needs the buddies above to be free, and their disk reserved again if it was
+ * given back), else allocates, copies and frees. p == NULL behaves like
+ * offheap_alloc. On failure returns NULL (errno EINVAL: p is not a live
+ * block, or another thread freed it meanwhile; ENOMEM) and p stays valid
+ * and unchanged. */
 void* offheap_realloc(void* p, size_t size);
 
 /* ---- maintenance ------------------------------------------------------- */
@@ -72,7 +91,14 @@ typedef struct offheap_gc_report {
 /* On the calling thread's heap: flush slab caches, drain the cross-thread
  * inbox, adopt heaps of exited threads, release physical pages of large free
  * blocks, unmap wholly free pools and cached huge mappings beyond a small
- * retained budget (never a pinned range, see offheap_pin). */
+ * retained budget (never a pinned range, see offheap_pin).
+ *
+ * Memory also goes back without gc: about every 500 ms of allocator activity
+ * (on the heap's slow paths: no background thread) a heap purges what stayed
+ * free (cached huge mappings not reused since the last purge, pools empty at
+ * two purges in a row, pages of free blocks beyond retain_bytes) and adopts
+ * heaps of exited threads; a thread's huge cache goes when it exits. gc is
+ * the explicit, immediate version. */
 void offheap_gc(void);
 /* Same, and describes what was released (report may be NULL). */
 void offheap_gc_ex(offheap_gc_report_t* report);
