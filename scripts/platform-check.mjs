@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { checkPrebuilds } from './prebuild-check.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const NPM_CLI = (() => {
+export const NPM_CLI = (() => {
   // the npm that runs this script (a JS program: any node can run it)
   const candidates = [process.env.npm_execpath, join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'), '/usr/lib/node_modules/npm/bin/npm-cli.js', '/usr/local/lib/node_modules/npm/bin/npm-cli.js'];
   return candidates.find((c) => c && c.endsWith('npm-cli.js') && existsSync(c));
@@ -205,7 +205,7 @@ function checkQemuArm64(tarball) {
 
 // ---------------------------------------------------------------- main
 
-function missing(tools) {
+export function missing(tools) {
   const m = [];
   if (process.platform !== 'linux' || process.arch !== 'x64') m.push('a Linux x64 machine');
   if (typeof process.getuid === 'function' && process.getuid() !== 0) m.push('root');

@@ -1,81 +1,131 @@
-// The published package: `npm run prebuild`, `npm pack`, install the tarball
-// into an empty project, and check that it loads the shipped prebuild (no
-// compilation on install) and works from CommonJS and ESM.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// The published package, as a user gets it: `npm pack` exactly as a user runs
+// it (its prepack step builds dist/ and the prebuilds; this test builds
+// nothing itself), then the tarball is inspected and installed into an empty
+// project with no compiler on PATH, and used. The same tarball's other
+// platforms (a Debian bullseye root, arm64 under qemu) are checked by
+// `npm run test:platforms` (scripts/platform-check.mjs).
+//
+// Packing happens in a copy of the work tree (what a clone with these edits
+// holds), so the checkout's dist/ and build/, which other test files load
+// meanwhile, are never rebuilt under them. prepack builds the linux prebuilds
+// in a cached debootstrap root: that needs root and debootstrap, and without
+// them every test here is reported skipped (never passed).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './helpers';
+// @ts-ignore: plain ES module without types
+import { barePath, missing, NPM_CLI, packLikeAUser } from '../scripts/platform-check.mjs';
+// @ts-ignore: plain ES module without types
+import { checkPrebuilds } from '../scripts/prebuild-check.mjs';
 
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const cannot: string[] = missing(['debootstrap', 'unshare', 'readelf']);
+if (cannot.length) console.warn(`pack.test.ts: SKIPPED, packing needs ${cannot.join(', ')}`);
+
 const work = mkdtempSync(join(tmpdir(), 'offheap-pack-'));
-let tarball = '';
-let files: string[] = [];
-const platformDir = `${process.platform}-${process.arch}`;
+let pack: { tarball: string; files: string[]; size: number; unpackedSize: number; seconds: number };
+let extracted = '';
+let manifest: Record<string, any> = {};
+const SRC_PREBUILD = `prebuilds/linux-${process.arch}/offheap.glibc.node`;
 
-function run(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+/** Runs npm (the one running this test) with PATH limited to `sh` and `node`, unless fullPath. */
+function npmInstall(app: string, extraEnv: Record<string, string>, fullPath = false) {
+  const bin = fullPath ? null : barePath(join(app, '..', `bin-${Math.random().toString(36).slice(2)}`), process.execPath);
+  const env: Record<string, string | undefined> = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', ...extraEnv };
+  if (bin) env.PATH = bin;
+  // a source build uses this Node's own headers when installed beside it (no download)
+  const headers = join(process.execPath, '..', '..', 'include', 'node');
+  if (!env.npm_config_nodedir && existsSync(join(headers, 'node_api.h'))) env.npm_config_nodedir = join(headers, '..', '..');
+  for (const k of Object.keys(env)) if (k.startsWith('npm_lifecycle') || k === 'npm_config_node_gyp' || k === 'INIT_CWD') delete env[k];
+  return spawnSync(process.execPath, [NPM_CLI, 'install', '--no-package-lock', '--no-update-notifier', pack.tarball], { cwd: app, encoding: 'utf8', env, timeout: 600_000 });
+}
+
+function newApp(name: string): string {
+  const app = join(work, name);
+  mkdirSync(app, { recursive: true });
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+  copyFileSync(join(ROOT, 'scripts', 'smoke.cjs'), join(app, 'smoke.cjs'));
+  return app;
 }
 
 beforeAll(() => {
-  // Work on a copy so that rebuilding never touches this checkout's build/
-  // (other test files load build/Release/offheap.node concurrently).
-  // 1. pack the checkout as it is (dist/ is built by the pretest step)
-  const first = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT));
-  const src = join(work, 'src');
-  execFileSync('mkdir', ['-p', src]);
-  execFileSync('tar', ['-xzf', join(work, first[0].filename), '-C', src]);
-  const pkg = join(src, 'package');
-  rmSync(join(pkg, 'prebuilds'), { recursive: true, force: true });
-  symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
-  rmSync(join(work, first[0].filename));
-  // 2. npm run prebuild there (prebuildify --napi --strip), then pack again
-  run(npm, ['run', 'prebuild'], pkg);
-  rmSync(join(pkg, 'build'), { recursive: true, force: true });
-  const out = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], pkg));
-  tarball = join(work, out[0].filename);
-  files = out[0].files.map((f: { path: string }) => f.path);
-}, 600_000);
+  if (cannot.length) return;
+  pack = packLikeAUser(work);
+  console.log(`pack.test.ts: npm pack took ${pack.seconds.toFixed(1)} s: ${pack.files.length} files, ${pack.size} B packed, ${pack.unpackedSize} B unpacked`);
+  extracted = join(work, 'extracted');
+  mkdirSync(extracted);
+  execFileSync('tar', ['-xzf', pack.tarball, '-C', extracted]);
+  manifest = JSON.parse(readFileSync(join(extracted, 'package', 'package.json'), 'utf8'));
+}, 900_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('npm package', () => {
-  it('ships dist (ESM + CJS + types), the prebuild, binding.gyp, native sources and README', () => {
-    for (const f of ['package.json', 'README.md', 'binding.gyp', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'native/include/offheap.h', 'native/binding/addon.cc']) {
+describe.skipIf(cannot.length > 0)('npm pack (as a user runs it)', () => {
+  it('ships dist (ESM + CJS + types), both linux prebuilds, binding.gyp, native sources, the install script, README and LICENSE, and nothing else', () => {
+    const files = pack.files;
+    for (const f of [
+      'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'scripts/install.cjs',
+      'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts',
+      'native/include/offheap.h', 'native/binding/addon.cc',
+      'prebuilds/linux-x64/offheap.glibc.node', 'prebuilds/linux-arm64/offheap.glibc.node',
+    ]) {
       expect(files, f).toContain(f);
     }
-    expect(files.some((f) => f.startsWith(`prebuilds/${platformDir}/`) && f.endsWith('.node'))).toBe(true);
     const coreSources = readdirSync(join(ROOT, 'native/src')).filter((f) => f.endsWith('.c') || f.endsWith('.h'));
     for (const s of coreSources) expect(files, s).toContain(`native/src/${s}`);
-    expect(files.some((f) => f.startsWith('build/') || f.startsWith('node_modules/') || f.startsWith('test/'))).toBe(false);
+    const stray = files.filter((f) => !/^(dist|prebuilds|native\/(include|src|binding))\//.test(f) && !['package.json', 'README.md', 'LICENSE', 'binding.gyp', 'scripts/install.cjs'].includes(f));
+    expect(stray).toEqual([]);
+    expect(files.filter((f) => f.startsWith('prebuilds/') && !/\.(glibc|musl)\.node$/.test(f)), 'every prebuild carries a libc tag').toEqual([]);
   });
 
-  it('installs into an empty project using the prebuild (no rebuild) and works from CJS and ESM', () => {
-    const app = join(work, 'app');
-    execFileSync('mkdir', ['-p', app]);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    run(npm, ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball], app);
+  it('the prebuilds need no glibc symbol newer than Node itself does (GLIBC_2.28)', () => {
+    const { files, problems } = checkPrebuilds(join(extracted, 'package', 'prebuilds'));
+    expect(problems).toEqual([]);
+    expect(files.map((f: { file: string }) => f.file).sort()).toEqual(['linux-arm64/offheap.glibc.node', 'linux-x64/offheap.glibc.node']);
+  });
+
+  it('package.json: the scripts npm runs on a user machine use only shipped files; license, os, cpu, homepage', () => {
+    const shipped = new Set(pack.files);
+    const deps = Object.keys(manifest.dependencies ?? {});
+    const userSide = ['preinstall', 'install', 'postinstall', 'prepare', 'preprepare', 'postprepare'];
+    expect(manifest.scripts.prepare, 'prepare would run for git installs and referenced unshipped scripts').toBeUndefined();
+    expect(manifest.scripts.install).toBe('node scripts/install.cjs');
+    for (const s of userSide.filter((k) => manifest.scripts[k])) {
+      for (const tok of manifest.scripts[s].split(/[\s;&|]+/).filter(Boolean)) {
+        if (/[/.]/.test(tok)) expect(shipped.has(tok.replace(/^\.\//, '')), `${s}: ${tok} is shipped`).toBe(true);
+        else expect(['node', ...deps].includes(tok), `${s}: ${tok} is node or a dependency`).toBe(true);
+      }
+    }
+    // the install script's own require()s are dependencies
+    expect(readFileSync(join(extracted, 'package', 'scripts', 'install.cjs'), 'utf8')).toContain("require('node-gyp-build/bin.js')");
+    expect(deps).toContain('node-gyp-build');
+    expect(manifest.license).toBe('MIT');
+    expect(readFileSync(join(extracted, 'package', 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+    expect(manifest.os).toEqual(['linux', 'darwin']);
+    expect(manifest.cpu).toEqual(['x64', 'arm64']);
+    expect(typeof manifest.homepage).toBe('string');
+    expect(manifest.engines?.node).toBeTruthy();
+  });
+
+  it('installs into an empty project with no compiler on PATH, loads the prebuild and works (alloc, free, worker hand-off, stats; CJS and ESM)', () => {
+    const app = newApp('app');
+    const bare = barePath(join(work, 'bare-check'), process.execPath);
+    for (const c of ['cc', 'gcc', 'g++', 'c++', 'clang', 'make', 'python3']) {
+      expect(spawnSync('sh', ['-c', `command -v ${c}`], { env: { PATH: bare } }).status, `${c} must not be on PATH`).not.toBe(0);
+    }
+    const r = npmInstall(app, {});
+    expect(r.status, r.stderr).toBe(0);
     const pkgDir = join(app, 'node_modules', 'offheap');
     expect(existsSync(join(pkgDir, 'build')), 'install must not compile when a prebuild matches').toBe(false);
 
-    const cjs = `
-      const oh = require('offheap');
-      const path = require('node-gyp-build').path(require('path').dirname(require.resolve('offheap/package.json')));
-      const s0 = oh.stats().bytesLive;
-      const v = oh.alloc(4096); v.fill(7);
-      const f = oh.allocArray(Float64Array, 16); f[15] = 2.5;
-      const grew = oh.stats().bytesLive - s0;
-      const ok = v[4095] === 7 && f[15] === 2.5;
-      oh.free(v); oh.free(f);
-      let code = null; try { oh.free(v); } catch (e) { code = e.code; }
-      console.log(JSON.stringify({ path, grew, ok, back: oh.stats().bytesLive === s0, code }));`;
-    const r = JSON.parse(run(process.execPath, ['-e', cjs], app).trim());
-    expect(r.path).toBe(join(pkgDir, 'prebuilds', platformDir, readdirSync(join(pkgDir, 'prebuilds', platformDir))[0]!));
-    expect(r.grew).toBe(4096 + 128);
-    expect(r.ok).toBe(true);
-    expect(r.back).toBe(true);
-    expect(r.code).toBe('ERR_OFFHEAP_INVALID_FREE');
+    const s = spawnSync(process.execPath, ['smoke.cjs'], { cwd: app, encoding: 'utf8' });
+    expect(s.status, s.stdout + s.stderr).toBe(0);
+    const smoke = JSON.parse(s.stdout.trim().split('\n').pop()!);
+    expect(smoke.ok).toBe(true);
+    expect(smoke.loaded).toBe(SRC_PREBUILD);
 
     writeFileSync(
       join(app, 'esm.mjs'),
@@ -84,7 +134,37 @@ describe('npm package', () => {
        const v = alloc(100); free(v);
        console.log(JSON.stringify({ same: oh.alloc === alloc, err: typeof OffheapError, allocCount: stats().allocCount }));`,
     );
-    const e = JSON.parse(run(process.execPath, ['esm.mjs'], app).trim());
+    const e = JSON.parse(execFileSync(process.execPath, ['esm.mjs'], { cwd: app, encoding: 'utf8' }).trim());
     expect(e).toEqual({ same: true, err: 'function', allocCount: 1 });
   }, 600_000);
+
+  it('musl: the glibc prebuild is never picked; without a compiler, install fails saying what it needs', () => {
+    const app = newApp('musl-nocc');
+    const r = npmInstall(app, { LIBC: 'musl' });
+    expect(r.status, 'install must fail: no musl prebuild and no compiler').not.toBe(0);
+    const out = r.stdout + r.stderr;
+    expect(out).toContain(`no prebuilt binary for linux-${process.arch} (musl)`);
+    expect(out).toContain('Compiling needs Python 3, make and a C11 / C++17 compiler');
+    expect(out).toContain('apk add python3 make g++');
+  }, 600_000);
+
+  it('musl: with a compiler, install builds from source and the build works', () => {
+    const app = newApp('musl-cc');
+    const r = npmInstall(app, { LIBC: 'musl', JOBS: '2' }, true);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(existsSync(join(app, 'node_modules', 'offheap', 'build', 'Release', 'offheap.node'))).toBe(true);
+    const s = spawnSync(process.execPath, ['smoke.cjs'], { cwd: app, encoding: 'utf8', env: { ...process.env, LIBC: 'musl' } });
+    expect(s.status, s.stdout + s.stderr).toBe(0);
+    expect(JSON.parse(s.stdout.trim().split('\n').pop()!).loaded).toBe('build/Release/offheap.node');
+  }, 900_000);
+
+  it('glibc: a musl-tagged prebuild is never picked on glibc (node-gyp-build matches the libc tag)', () => {
+    const dir = join(work, 'fake-musl');
+    mkdirSync(join(dir, 'prebuilds', `linux-${process.arch}`), { recursive: true });
+    copyFileSync(join(extracted, 'package', SRC_PREBUILD), join(dir, 'prebuilds', `linux-${process.arch}`, 'offheap.musl.node'));
+    const ngb = createRequire(join(ROOT, 'package.json'))('node-gyp-build');
+    expect(() => ngb.path(dir)).toThrow(/No native build was found/);
+    copyFileSync(join(extracted, 'package', SRC_PREBUILD), join(dir, 'prebuilds', `linux-${process.arch}`, 'offheap.glibc.node'));
+    expect(ngb.path(dir)).toBe(join(dir, SRC_PREBUILD));
+  });
 });
