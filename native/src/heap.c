@@ -108,7 +108,6 @@ void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, unsigned order) {
         return;
     }
     buddy_give(&h->buddy, blk, order);
-    heap_tick(h);
 }
 
 static void* alloc_in(heap_t* h, size_t n) {
@@ -219,11 +218,12 @@ static __attribute__((noinline)) int free_slow(void* p) {
     uintptr_t a = (uintptr_t)p;
     block_ref_t r;
     if (!block_acquire(a, &r)) return a ? OFFHEAP_EINVAL : OFFHEAP_OK;
-    int rc;
+    int rc = OFFHEAP_EINVAL, owned_huge = !r.guarded && r.state == &r.chunk->state;
     if (r.guarded) rc = remote_free(r.chunk, a, r.state);
-    else if (r.state == &r.chunk->state) rc = free_owned_huge(tls_heap, r.chunk);
-    else rc = OFFHEAP_EINVAL; /* an owned pool block takes the fast path: here its offset was bad */
+    else if (owned_huge) rc = free_owned_huge(tls_heap, r.chunk);
+    /* else: an owned pool block takes the fast path, here its offset was bad */
     block_release(&r);
+    if (owned_huge && rc == OFFHEAP_OK) heap_tick(tls_heap); /* top level: see purge.c */
     return rc;
 }
 
@@ -253,6 +253,7 @@ int offheap_free(void* p) {
             return OFFHEAP_OK;
         }
         heap_free_owned_pool_block(h, a, o);
+        heap_tick(h); /* a slow path at the top level, never inside a drain (purge.c) */
         return OFFHEAP_OK;
     }
     return free_slow(p);

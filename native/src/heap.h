@@ -164,8 +164,9 @@ uint64_t heap_adopt_pending(heap_t* h, uint64_t max);
 void heap_push_pending(heap_t* h);
 
 /* purge.c */
-/* On slow paths: about every OFFHEAP_PURGE_MS of activity, gives memory that
- * stayed free back to the OS (no background thread needed). */
+/* On top-level slow paths (never inside a drain): about every
+ * OFFHEAP_PURGE_MS of activity, gives memory that stayed free back to the OS
+ * (no background thread needed). */
 void heap_tick(heap_t* h);
 void heap_purge(heap_t* h, offheap_gc_report_t* r);
 

@@ -1,7 +1,8 @@
 /* purge.c -- memory goes back to the OS without anyone calling gc.
  *
- * Every allocator slow path (slab refill or overflow, blocks above 64 KiB,
- * huge blocks) calls heap_tick, which reads a coarse clock; about every
+ * The allocator's slow paths at the top level (an allocation that misses the
+ * slab cache, an owner's free that does not fit it, huge blocks) call
+ * heap_tick, which reads a coarse clock; about every
  * OFFHEAP_PURGE_MS of activity it purges, in the spirit of mimalloc's purge
  * delay and jemalloc's decay, with no background thread:
  *  - heaps of exited threads are adopted (their memory is then trimmed here);
@@ -14,6 +15,9 @@
  * So memory that stays free goes back within one to two purge intervals of
  * further activity of its heap (or of any heap, once its thread has exited).
  * gc is the explicit, immediate version of the same.
+ *
+ * Never from inside a drain or an adoption: a purge unmaps pools, and a drain
+ * may be scanning one.
  */
 #define _GNU_SOURCE
 #include "heap.h"

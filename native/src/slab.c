@@ -42,7 +42,6 @@ void slab_overflow(heap_t* h, unsigned order) {
     uint32_t n = atomic_load_explicit(&s->count, RELAXED), keep = s->cap / 2;
     while (n > keep) buddy_give(&h->buddy, (uintptr_t)s->items[--n], order);
     atomic_store_explicit(&s->count, n, RELAXED);
-    heap_tick(h);
 }
 
 uint64_t slab_flush(heap_t* h) {
