@@ -40,6 +40,11 @@ if (mode === 'bullseye') {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error('prebuild: OFFHEAP_PREBUILD=bullseye needs a Linux x64 machine (use OFFHEAP_PREBUILD=host)');
   }
+  if (process.getuid() !== 0) {
+    log('the linux prebuilds are compiled in a Debian bullseye root (chroot + mount namespace), which needs root.');
+    log('Run npm pack as root, or OFFHEAP_PREBUILD=host npm pack for this machine only (see docs/packaging.md).');
+    process.exit(1);
+  }
   let paths;
   try {
     paths = execFileSync('bash', [join(root, 'scripts', 'platform-root.sh'), 'build', 'node-x64'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 2] }).trim().split('\n');
