@@ -27,7 +27,7 @@ chunk_t* chunk_find(uintptr_t a) {
     if (!c) return NULL;
     uint8_t kind = atomic_load_explicit(&c->kind, ACQUIRE);
     if (kind == CHUNK_TAIL) {
-        c -= c->back;
+        c -= atomic_load_explicit(&c->back, RELAXED);
         kind = atomic_load_explicit(&c->kind, ACQUIRE);
         if (kind != CHUNK_HUGE || a >= chunk_base(c) + c->size) return NULL;
     }
@@ -36,9 +36,14 @@ chunk_t* chunk_find(uintptr_t a) {
 
 chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int swap_file, uint64_t file_off) {
     chunk_t* head = chunk_lookup(base);
+    /* First, an acquire on the retire of the chunk that had this entry before
+     * (another thread, maybe): its last writes to the entry happen before
+     * ours. Only RETIRED goes: pins keeps any guard of a thread that raced
+     * with that chunk (chunkmap.h). */
+    atomic_fetch_and_explicit(&head->pins, ~CHUNK_RETIRED, ACQ_REL);
     size_t slots = (size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
     for (size_t i = 1; i < slots; i++) {
-        head[i].back = (uint32_t)i;
+        atomic_store_explicit(&head[i].back, (uint32_t)i, RELAXED);
         atomic_store_explicit(&head[i].kind, CHUNK_TAIL, RELEASE);
     }
     atomic_store_explicit(&head->owner, owner, RELAXED);
@@ -49,10 +54,8 @@ chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owne
     head->released = 0;
     atomic_store_explicit(&head->state, 0, RELAXED);
     /* remote_count is 0 and inbox_next unused: a chunk on an inbox is never
-     * unmapped (chunk_retire_unqueued). pins keeps any guard of a thread that
-     * raced with the previous chunk here; only RETIRED goes. */
+     * unmapped (chunk_retire_unqueued) */
     atomic_store_explicit(&head->inbox_next, NULL, RELAXED);
-    chunk_unretire(head);
     YIELD(REGISTER_BEFORE_PUBLISH);
     atomic_store_explicit(&head->kind, (uint8_t)kind, RELEASE); /* publish last */
     return head;
@@ -79,6 +82,10 @@ void chunk_unretire(chunk_t* c) {
 void chunk_unregister(chunk_t* c) {
     size_t slots = (c->size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
     for (size_t i = 0; i < slots; i++) atomic_store_explicit(&c[i].kind, CHUNK_NONE, RELEASE);
+    /* Our last touch of the entry: a release that chunk_register's acquire
+     * reads, so whoever maps this range next writes the entry after all our
+     * reads of it (callers read what they need first). */
+    atomic_fetch_or_explicit(&c->pins, 0, RELEASE);
 }
 
 void chunk_list_push(chunk_t** head, chunk_t* c) {

@@ -53,9 +53,9 @@ typedef struct chunk {
     _Atomic uint32_t pins;       /* binding pins and guards | CHUNK_RETIRED */
     _Atomic(struct heap*) owner; /* heap whose free lists the chunk's blocks return to */
     _Atomic uint32_t remote_count; /* remote frees announced, not yet claimed by a drain; != 0: on an inbox (remote.c) */
-    union {
-        uint32_t back;           /* CHUNK_TAIL: entries back to the head */
-        uint32_t freed_epoch;    /* cached huge mapping: its heap's purge epoch when freed */
+    union { /* atomic: an entry is reused by other threads over its life */
+        _Atomic uint32_t back;        /* CHUNK_TAIL: entries back to the head */
+        _Atomic uint32_t freed_epoch; /* cached huge mapping: its heap's purge epoch when freed */
     };
     _Atomic(struct chunk*) inbox_next;
     struct chunk* next;          /* owner's list (pools, live huge, cached huge) */
@@ -70,7 +70,7 @@ extern chunk_t* _Atomic chunk_table;
 /* The entry for address a (possibly CHUNK_NONE); NULL when a is outside the
  * covered address space or nothing was ever mapped. */
 static inline chunk_t* chunk_lookup(uintptr_t a) {
-    chunk_t* t = atomic_load_explicit(&chunk_table, RELAXED);
+    chunk_t* t = atomic_load_explicit(&chunk_table, ACQUIRE); /* a plain load on x86 and arm64 */
     if (UNLIKELY(!t || (a >> CHUNK_ADDR_BITS))) return NULL;
     return &t[a >> CHUNK_SHIFT];
 }
@@ -107,7 +107,8 @@ static inline int chunk_guard(chunk_t* c) {
 static inline void chunk_unguard(chunk_t* c) {
     atomic_fetch_sub_explicit(&c->pins, 1, RELEASE);
 }
-/* Removes the entries of a retired chunk (call before unmapping). */
+/* Removes the entries of a retired chunk (call before unmapping, after the
+ * last read of the entry). */
 void chunk_unregister(chunk_t* c);
 static inline int chunk_pinned(chunk_t* c) {
     return (atomic_load_explicit(&c->pins, ACQUIRE) & ~CHUNK_RETIRED) != 0;

@@ -78,13 +78,16 @@ static int unmap_or_release(heap_t* h, chunk_t* c, offheap_gc_report_t* r) {
     if (chunk_retire_unqueued(c)) {
         YIELD(TRIM_AFTER_RETIRE);
         uintptr_t base = chunk_base(c);
+        size_t size = c->size;
+        int file = c->swap_file;
+        uint64_t file_off = c->file_off;
         count_mapping(h, c, -1);
         if (r) {
             r->huge_unmapped++;
-            r->bytes_unmapped += c->size;
+            r->bytes_unmapped += size;
         }
         chunk_unregister(c);
-        os_unmap_chunk((void*)base, c->size, c->swap_file, c->file_off);
+        os_unmap_chunk((void*)base, size, file, file_off);
         return 1;
     }
     if (!c->released) {
@@ -111,7 +114,7 @@ void huge_trim_cache_since(heap_t* h, size_t keep_bytes, uint64_t since, offheap
             }
             continue;
         }
-        if (kept + c->size <= keep_bytes && c->freed_epoch >= since) {
+        if (kept + c->size <= keep_bytes && atomic_load_explicit(&c->freed_epoch, RELAXED) >= since) {
             kept += c->size;
             continue;
         }
@@ -133,7 +136,7 @@ void huge_free_owned(heap_t* h, chunk_t* c) {
     counter_add(&h->ct.free_count, 1);
     counter_sub(&h->ct.bytes_live, c->size);
     c->released = 0;
-    c->freed_epoch = h->purge_epoch;
+    atomic_store_explicit(&c->freed_epoch, (uint32_t)h->purge_epoch, RELAXED);
     chunk_list_push(&h->huge_cache, c);
     h->huge_cache_bytes += c->size;
     huge_trim_cache(h, config_huge_cache_bytes(), NULL);

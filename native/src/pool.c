@@ -18,6 +18,8 @@ void pool_unmap_retired(heap_t* h, chunk_t* c) {
     chunk_list_remove(&h->pools, c);
     count_mapping(h, c, -1);
     uintptr_t base = chunk_base(c);
+    int file = c->swap_file;
+    uint64_t file_off = c->file_off;
     chunk_unregister(c);
-    os_unmap_chunk((void*)base, OFFHEAP_POOL_SIZE, c->swap_file, c->file_off);
+    os_unmap_chunk((void*)base, OFFHEAP_POOL_SIZE, file, file_off);
 }
