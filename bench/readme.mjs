@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Renders README's "## Benchmarks" section from the latest committed results
+// Renders the "## Benchmarks" section of docs/benchmarks.md from the latest committed results
 // (bench/results/<date>-native.json and <date>-js.json) plus bench/notes.md.
 //   node bench/readme.mjs          print the section
-//   node bench/readme.mjs --write  replace the text under "## Benchmarks" in README.md
+//   node bench/readme.mjs --write  replace the text under "## Benchmarks" in docs/benchmarks.md
 //                                  (up to the next "## " heading), nothing else
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -96,17 +96,19 @@ if (notes) out.push(`### Notes\n\n${notes}`);
 const section = out.join('\n\n') + '\n';
 
 if (process.argv.includes('--write')) {
-  const readme = path.join(ROOT_DIR, 'README.md');
+  const readme = path.join(ROOT_DIR, 'docs', 'benchmarks.md');
   const text = readFileSync(readme, 'utf8');
   const lines = text.split('\n');
   const start = lines.findIndex((l) => /^## Benchmarks\s*$/.test(l));
   if (start < 0) {
-    console.error('README.md has no "## Benchmarks" heading; not writing');
+    console.error('docs/benchmarks.md has no "## Benchmarks" heading; not writing');
     process.exit(1);
   }
   let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
   if (end < 0) end = lines.length;
-  const next = [...lines.slice(0, start + 1), '', section.trimEnd(), '', ...lines.slice(end)].join('\n');
+  // links are relative to docs/
+  const body = section.trimEnd().replace(/\]\((bench\/[^)]*)\)/g, '](../$1)');
+  const next = [...lines.slice(0, start + 1), '', body, '', ...lines.slice(end)].join('\n');
   writeFileSync(readme, next);
-  console.error(`README.md: replaced ${end - start - 1} lines under "## Benchmarks"`);
+  console.error(`docs/benchmarks.md: replaced ${end - start - 1} lines under "## Benchmarks"`);
 } else process.stdout.write(section);
