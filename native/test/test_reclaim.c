@@ -462,40 +462,22 @@ static void free_during_detach_is_applied(void) {
 
 /* ---- driver ---- */
 
-typedef struct named_test {
-    const char* name;
-    void (*fn)(void);
-} named_test_t;
-
-#define T(fn) {#fn, fn}
 static const named_test_t tests[] = {
-    T(remote_free_in_flight_keeps_pool_mapped),
-    T(stale_free_while_pool_is_unmapped),
-    T(stale_free_guard_keeps_pool_mapped),
-    T(stale_free_across_reregistration),
-    T(owner_and_remote_double_free_keep_counters_exact),
-    T(realloc_in_place_refuses_a_racing_free),
-    T(drain_after_claim_sees_late_frees),
-    T(retired_pool_refuses_guards),
-    T(stale_free_during_registration),
-    T(free_racing_owner_exit_reaches_adopter),
-    T(free_during_adoption_is_applied),
-    T(free_during_detach_is_applied),
+    NAMED(remote_free_in_flight_keeps_pool_mapped),
+    NAMED(stale_free_while_pool_is_unmapped),
+    NAMED(stale_free_guard_keeps_pool_mapped),
+    NAMED(stale_free_across_reregistration),
+    NAMED(owner_and_remote_double_free_keep_counters_exact),
+    NAMED(realloc_in_place_refuses_a_racing_free),
+    NAMED(drain_after_claim_sees_late_frees),
+    NAMED(retired_pool_refuses_guards),
+    NAMED(stale_free_during_registration),
+    NAMED(free_racing_owner_exit_reaches_adopter),
+    NAMED(free_during_adoption_is_applied),
+    NAMED(free_during_detach_is_applied),
 };
 
 int main(int argc, char** argv) {
     park_install();
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (argc < 2) {
-            printf("%s\n", tests[i].name);
-            continue;
-        }
-        if (strcmp(argv[1], tests[i].name) == 0) {
-            RUN_NAMED(tests[i].name, tests[i].fn);
-            return CHECK_SUMMARY();
-        }
-    }
-    if (argc < 2) return 0;
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
+    return run_named(tests, sizeof tests / sizeof tests[0], argc, argv);
 }

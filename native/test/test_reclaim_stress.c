@@ -337,30 +337,16 @@ static void freed_memory_returns_without_gc(void) {
 
 /* ---- driver ---- */
 
-typedef struct named_test {
-    const char* name;
-    void (*fn)(void);
-} named_test_t;
-
-#define T(fn) {#fn, fn}
 static const named_test_t tests[] = {
-    T(owner_gc_races_remote_frees_of_big_blocks),
-    T(short_producers_long_consumer),
-    T(stale_frees_race_gc),
-    T(producer_consumer_of_every_size_runs_flat),
-    T(exited_threads_keep_no_huge_cache),
-    T(freed_memory_returns_without_gc),
+    NAMED(owner_gc_races_remote_frees_of_big_blocks),
+    NAMED(short_producers_long_consumer),
+    NAMED(stale_frees_race_gc),
+    NAMED(producer_consumer_of_every_size_runs_flat),
+    NAMED(exited_threads_keep_no_huge_cache),
+    NAMED(freed_memory_returns_without_gc),
 };
 
 int main(int argc, char** argv) {
     if (argc > 2) scale = (unsigned)atoi(argv[2]);
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (argc < 2) {
-            printf("%s\n", tests[i].name);
-        } else if (strcmp(argv[1], tests[i].name) == 0) {
-            RUN_NAMED(tests[i].name, tests[i].fn);
-            return CHECK_SUMMARY();
-        }
-    }
-    return argc < 2 ? 0 : 2;
+    return run_named(tests, sizeof tests / sizeof tests[0], argc, argv);
 }

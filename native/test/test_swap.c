@@ -364,33 +364,19 @@ static void auto_policy_falls_back_beyond_ram(void) {
     rmdir(dir);
 }
 
-typedef struct named_test {
-    const char* name;
-    void (*fn)(void);
-} named_test_t;
-
-#define T(fn) {#fn, fn}
 static const named_test_t tests[] = {
-    T(always_policy_maps_unlinked_files),
-    T(full_disk_fails_cleanly),
-    T(auto_policy_falls_back_beyond_ram),
-    T(realloc_growth_never_maps_unreserved_disk),
-    T(full_disk_uses_blocks_that_need_no_disk),
-    T(huge_cache_reserves_disk_once),
-    T(failed_request_leaves_disk_as_found),
-    T(descriptors_stay_bounded),
+    NAMED(always_policy_maps_unlinked_files),
+    NAMED(full_disk_fails_cleanly),
+    NAMED(auto_policy_falls_back_beyond_ram),
+    NAMED(realloc_growth_never_maps_unreserved_disk),
+    NAMED(full_disk_uses_blocks_that_need_no_disk),
+    NAMED(huge_cache_reserves_disk_once),
+    NAMED(failed_request_leaves_disk_as_found),
+    NAMED(descriptors_stay_bounded),
 };
 
-/* test_swap NAME runs one test (77: skipped); no argument lists them. */
+/* 77: skipped (ctest's SKIP_RETURN_CODE) */
 int main(int argc, char** argv) {
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (argc < 2) {
-            printf("%s\n", tests[i].name);
-        } else if (strcmp(argv[1], tests[i].name) == 0) {
-            RUN_NAMED(tests[i].name, tests[i].fn);
-            int rc = CHECK_SUMMARY();
-            return rc ? rc : skipped ? 77 : 0;
-        }
-    }
-    return argc < 2 ? 0 : 2;
+    int rc = run_named(tests, sizeof tests / sizeof tests[0], argc, argv);
+    return rc == 0 && skipped ? 77 : rc;
 }
