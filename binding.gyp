@@ -25,8 +25,7 @@
         "native/src/swap.c"
       ],
       "include_dirs": [
-        "native/include",
-        "<!(node -p \"require('node-addon-api').include_dir\")"
+        "native/include"
       ],
       "defines": [
         "NAPI_VERSION=8"
