@@ -116,43 +116,43 @@ static void remote_free_in_flight_keeps_pool_mapped(void) {
     expect_process_empty();
 }
 
-/* Issue 9.2: a stale free from another thread that has looked the chunk up
- * but not read inside it, while the owner's gc unmaps the pool. */
-static void stale_free_while_pool_is_unmapped(void) {
+/* A double free of a 16 MiB block (its pool now empty, a spare empty pool
+ * mapped after it) from another thread, parked at `point`; gc runs while it
+ * waits. Returns whether the pool was still mapped after that gc. */
+static int stale_free_parked_at(int point, intptr_t* result) {
     char* x = offheap_alloc(16 * MiB);
     map_spare_empty_pool();
     CHECK_EQ(offheap_free(x), 0);
-    park_arm(YP_FREE_AFTER_LOOKUP, FREER);
+    park_arm(point, FREER);
     job_t f = {FREER, do_free, x};
     pthread_t t = start(&f);
-    if (!park_wait(YP_FREE_AFTER_LOOKUP)) return;
-    offheap_gc(); /* no guard is held yet: the pool goes */
-    CHECK(!mapped(x));
-    park_release(YP_FREE_AFTER_LOOKUP);
+    if (!park_wait(point)) return -1;
+    offheap_gc();
+    int still_mapped = mapped(x);
+    park_release(point);
     pthread_join(t, NULL);
-    CHECK_EQ((intptr_t)f.result, OFFHEAP_EINVAL); /* the guard finds it retired */
+    *result = (intptr_t)f.result;
+    offheap_gc();
+    CHECK(!mapped(x));
     expect_process_empty();
+    return still_mapped;
+}
+
+/* Issue 9.2: a stale free from another thread that has looked the chunk up
+ * but not read inside it, while the owner's gc unmaps the pool. */
+static void stale_free_while_pool_is_unmapped(void) {
+    intptr_t rc = 0;
+    CHECK_EQ(stale_free_parked_at(YP_FREE_AFTER_LOOKUP, &rc), 0); /* no guard yet: the pool goes */
+    CHECK_EQ(rc, OFFHEAP_EINVAL);                                 /* the guard finds it retired */
 }
 
 /* Issue 9.2, the other half: the stale free holds its guard and is parked
  * before it reads the block's state byte; the owner's gc must leave the pool
  * mapped until it is done. */
 static void stale_free_guard_keeps_pool_mapped(void) {
-    char* x = offheap_alloc(16 * MiB);
-    map_spare_empty_pool();
-    CHECK_EQ(offheap_free(x), 0);
-    park_arm(YP_REMOTE_AFTER_GUARD, FREER);
-    job_t f = {FREER, do_free, x};
-    pthread_t t = start(&f);
-    if (!park_wait(YP_REMOTE_AFTER_GUARD)) return;
-    offheap_gc();
-    CHECK(mapped(x));
-    park_release(YP_REMOTE_AFTER_GUARD);
-    pthread_join(t, NULL);
-    CHECK_EQ((intptr_t)f.result, OFFHEAP_EINVAL); /* a double free, detected */
-    offheap_gc();
-    CHECK(!mapped(x));
-    expect_process_empty();
+    intptr_t rc = 0;
+    CHECK_EQ(stale_free_parked_at(YP_REMOTE_AFTER_GUARD, &rc), 1);
+    CHECK_EQ(rc, OFFHEAP_EINVAL); /* a double free, detected */
 }
 
 /* A stale free parked after the lookup while the entry is re-registered for
