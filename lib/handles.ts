@@ -41,12 +41,14 @@ export function handleOf(view: ArrayBufferView): OffheapHandle {
   if (p === null) throw argType(`handleOf() needs an ArrayBufferView (a typed array or DataView), received ${describe(view)}`);
   const buf = p.buffer as ArrayBuffer;
   const d = S.bufData.get(buf);
-  const mine = d !== undefined || (isChecked(buf) && p.byteOffset === 0);
-  if (mine && p.detached) throw detached('handleOf');
-  if (!mine || p.byteLength === 0) throw invalidView();
+  const pooled = d !== undefined;
+  // Pool buffers are only ever detached by script (transfer()); checked
+  // buffers also by free/handleOf, which the binding tells apart.
+  if (pooled && p.detached) throw detached('handleOf');
+  if (pooled ? p.byteLength === 0 : !(isChecked(buf) && p.byteOffset === 0)) throw invalidView();
   let address: number;
   let r: [number, number] | [number, number, number] | number;
-  if (d !== undefined) {
+  if (pooled) {
     address = (d >= 0 ? d : -d) + p.byteOffset;
     r = native.handoff(address, p.byteLength);
   } else {

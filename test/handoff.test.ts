@@ -190,6 +190,8 @@ describe('handleOf / adopt (same thread)', () => {
     expectOffheapError(() => oh.adopt(h), 'ERR_OFFHEAP_INVALID_HANDLE');
     oh.free(a);
     expect(a.length).toBe(0);
+    expectOffheapError(() => oh.handleOf(a), 'ERR_OFFHEAP_INVALID_VIEW'); // freed here, not detached by someone else
+    expectOffheapError(() => oh.handleOf(v), 'ERR_OFFHEAP_INVALID_VIEW'); // handed off
     expect(live()).toBe(before);
   });
 

@@ -82,8 +82,9 @@ bool SetNumber(napi_env env, napi_value exports, const char* name, double v);
 napi_value MakeChecked(napi_env env, void* p, size_t len, int* code);
 // Takes the block out of a live checked buffer: detaches the buffer (stale
 // views have length 0) and returns the block, which the caller now owns.
-// nullptr + *code otherwise: EINVAL (not a live checked buffer, or it shows
-// fewer than `need` bytes), kDetached (detached by someone else).
+// nullptr + *code otherwise, checked in this order: EINVAL (not a live
+// checked buffer), kDetached (detached by someone else), EINVAL (it shows
+// fewer than `need` bytes; 0 means any).
 void* TakeChecked(napi_env env, napi_value buffer, size_t need, int* code);
 
 }  // namespace offheap_binding

@@ -120,7 +120,7 @@ napi_value MakeChecked(napi_env env, void* p, size_t len, int* code) {
 
 void* TakeChecked(napi_env env, napi_value buffer, size_t need, int* code) {
   CheckedBlock* rec = RecordOf(env, buffer);
-  if (rec == nullptr || rec->state.load() != kLive || need > rec->size) {
+  if (rec == nullptr || rec->state.load() != kLive) {
     *code = OFFHEAP_EINVAL;
     return nullptr;
   }
@@ -131,6 +131,10 @@ void* TakeChecked(napi_env env, napi_value buffer, size_t need, int* code) {
   }
   if (detached) {  // moved away (transfer): the moved buffer owns the memory now
     *code = kDetached;
+    return nullptr;
+  }
+  if (need > rec->size) {
+    *code = OFFHEAP_EINVAL;
     return nullptr;
   }
   rec->state.store(kFreed);

@@ -83,9 +83,12 @@ napi_value HandoffChecked(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   Args(env, info, 2, argv);
   uint64_t len, ticket = 0;
-  if (!ReadUInt(env, argv[1], &len) || len == 0) return Num(env, OFFHEAP_EINVAL);
+  if (!ReadUInt(env, argv[1], &len)) return Num(env, OFFHEAP_EINVAL);
   int code = 0;
-  void* p = TakeChecked(env, argv[0], static_cast<size_t>(len), &code);
+  // An empty length is refused by TakeChecked after the state checks, so a
+  // view detached by someone else still reports kDetached.
+  size_t need = len == 0 ? SIZE_MAX : static_cast<size_t>(len);
+  void* p = TakeChecked(env, argv[0], need, &code);
   if (p == nullptr) return Num(env, code);
   // The buffer is detached: the block is ours alone now.
   int r = offheap_handoff(p, &ticket);
