@@ -29,6 +29,8 @@ const r: GcReport = gc();
 configure({ swap: 'auto', checked: false, slabBudget: 1 << 16 });
 const sw: 'auto' | 'always' | 'never' = getConfig().swap;
 const h: OffheapHandle = handleOf(f);
+const generation: number = h.ticket;
+const detachedCode: OffheapErrorCode = 'ERR_OFFHEAP_DETACHED';
 const back: Float64Array = adopt(h, Float64Array);
 const u8: Uint8Array = adopt(h);
 free(a);
@@ -54,5 +56,7 @@ stats('global');
 // @ts-expect-error: unknown option
 configure({ swapdir: '/tmp' });
 void n;
+void generation;
+void detachedCode;
 void r;
 void sw;
