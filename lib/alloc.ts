@@ -1,7 +1,8 @@
 /**
  * Allocation entry points: alloc, allocZeroed, allocArray.
  */
-import { MAX_REQUEST, badSize, checkLength, checkTypedArrayCtor } from './args';
+import { badSize, checkLength, checkTypedArrayCtor } from './args';
+import { MAX_REQUEST } from './constants';
 import { checkedBuffer } from './checked';
 import { allocFailure } from './codes';
 import { poolView } from './pool';

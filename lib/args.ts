@@ -1,27 +1,11 @@
 /**
- * Argument checking shared by the entry points, and the size limits they
- * enforce before anything is allocated.
+ * Argument checking shared by the entry points: sizes and lengths (within
+ * the limits of lib/constants.ts, checked before anything is allocated) and
+ * TypedArray constructors.
  */
-import { constants as bufferConstants } from 'node:buffer';
+import { MAX_ALLOC, MAX_REQUEST } from './constants';
 import { argType, describe, outOfRange } from './errors';
-import { native } from './state';
 import type { TypedArray, TypedArrayConstructor } from './types';
-
-/** Largest request in bytes (2^44, the C core's `OFFHEAP_MAX_ALLOC`). */
-export const MAX_ALLOC: number = native.MAX_ALLOC;
-/** Pool size in bytes (32 MiB); requests above half of it get their own mapping. */
-export const POOL_SIZE: number = native.POOL_SIZE;
-/** Smallest block in bytes (64). */
-export const MIN_BLOCK: number = 2 ** native.MIN_ORDER;
-
-/**
- * @internal Largest ArrayBuffer this Node.js can make (`buffer.constants.MAX_LENGTH`):
- * 4 GiB on Node 20, 2^53 - 1 on Node >= 22. A block is one view, so requests
- * above it are refused before anything is allocated.
- */
-export const MAX_BUFFER: number = bufferConstants.MAX_LENGTH;
-/** @internal Largest request this runtime can serve as one view. */
-export const MAX_REQUEST: number = Math.min(MAX_ALLOC, MAX_BUFFER);
 
 const typedArrayKinds = new Set<unknown>([
   Int8Array,

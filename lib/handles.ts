@@ -7,7 +7,8 @@
  * freed since is rejected even once the address is reused) and a keyed tag
  * over all three.
  */
-import { MAX_REQUEST, checkTypedArrayCtor } from './args';
+import { checkTypedArrayCtor } from './args';
+import { MAX_REQUEST } from './constants';
 import { allocFailure, nativeFailure } from './codes';
 import { argType, argValue, describe, detached, invalidHandle, invalidView } from './errors';
 import { isChecked } from './checked';

@@ -24,7 +24,7 @@ export type {
 } from './types';
 export { OffheapError } from './errors';
 export type { OffheapErrorCode } from './errors';
-export { MAX_ALLOC, MIN_BLOCK, POOL_SIZE } from './args';
+export { MAX_ALLOC, MIN_BLOCK, POOL_SIZE } from './constants';
 export { alloc, allocArray, allocZeroed } from './alloc';
 export { free } from './free';
 export { adopt, handleOf } from './handles';

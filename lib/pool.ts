@@ -8,7 +8,7 @@
  * buffer keeps the pin, and the next allocation from that pool re-exposes it
  * as a fresh buffer: allocation carries on transparently.
  */
-import { POOL_SIZE } from './args';
+import { POOL_SIZE } from './constants';
 import { nativeFailure } from './codes';
 import { OffheapError } from './errors';
 import { native, state as S, type PoolView } from './state';
