@@ -4,7 +4,8 @@
  * subclasses free nothing.
  */
 import { freeChecked, isChecked } from './checked';
-import { argType, describe, detached, invalidFree } from './errors';
+import { freeFailure, freeFailureOf } from './arena-registry';
+import { argType, describe, detached } from './errors';
 import { native, state as S } from './state';
 import { typedArrayBuffer, typedArrayByteOffset, typedArrayTag, viewParts } from './views';
 
@@ -51,15 +52,16 @@ export function free(view: ArrayBufferView): void {
   }
   // A detached view reads byteOffset 0: it must not free the chunk's first block.
   if (off === 0 && viewParts(view)!.detached) throw detached('free');
-  R[0] = data + off;
+  const addr = data + off;
+  R[0] = addr;
   nFree();
-  if (R[0] !== 0) throw invalidFree();
+  if (R[0] !== 0) throw freeFailure(addr); // arena views are told apart here, off the hot path
 }
 
 /** Checked buffers and foreign views. */
 function freeNotPooled(buf: ArrayBuffer, off: number): void {
   if (isChecked(buf) && off === 0) return freeChecked(buf);
-  throw invalidFree();
+  throw freeFailureOf(buf);
 }
 
 /** DataViews (read through DataView's getters) and non-views. */
@@ -70,10 +72,11 @@ function freeOther(view: unknown): void {
   const d = S.bufData.get(buf);
   if (d === undefined) {
     if (isChecked(buf) && p.byteOffset === 0) return freeChecked(buf);
-    throw invalidFree();
+    throw freeFailureOf(buf);
   }
   if (p.detached) throw detached('free');
-  R[0] = (d >= 0 ? d : -d) + p.byteOffset;
+  const addr = (d >= 0 ? d : -d) + p.byteOffset;
+  R[0] = addr;
   nFree();
-  if (R[0] !== 0) throw invalidFree();
+  if (R[0] !== 0) throw freeFailure(addr);
 }

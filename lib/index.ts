@@ -30,3 +30,4 @@ export { free } from './free';
 export { adopt, handleOf } from './handles';
 export { configure, getConfig } from './config';
 export { gc, stats } from './maintenance';
+export { arena, withArena, type Arena, type ArenaOptions } from './arena';
