@@ -40,6 +40,15 @@ const CA_FILE = (() => {
   return c.find((f) => f && f !== 'null' && f !== 'undefined' && existsSync(f)) ?? null;
 })();
 
+/** process.env without what an outer `npm run` exports about *this* checkout (a user's shell has none of it). */
+export function cleanEnv(extra = {}) {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) {
+    if (/^npm_(lifecycle_|package_|config_local_prefix$|config_node_gyp$|command$|execpath$)/.test(k) || k === 'INIT_CWD') delete env[k];
+  }
+  return { ...env, ...extra };
+}
+
 /**
  * Packs the checkout the way a user's `npm pack` does, lifecycle scripts
  * included (prepack builds dist/ and prebuilds/), but in a copy of the work
@@ -63,7 +72,7 @@ export function packLikeAUser(dest) {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       maxBuffer: 64 << 20,
-      env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
+      env: cleanEnv({ npm_config_audit: 'false', npm_config_fund: 'false' }),
     });
     const j = JSON.parse(out.slice(out.indexOf('[')))[0];
     return {

@@ -67,7 +67,19 @@ fetch_node() { # arch
   if [ -x "$dir/bin/node" ]; then echo "$dir"; return; fi
   log "fetching node-linux-$arch@$NODE_VERSION from the npm registry"
   local tmp; tmp=$(mktemp -d "$CACHE/.node.XXXXXX")
-  (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_VERSION" >/dev/null)
+  # Inside an npm lifecycle (prepack of `npm pack --json --pack-destination X`,
+  # `npm publish --dry-run`) the outer command's options arrive as npm_config_*
+  # variables and would steer this inner npm: drop all but registry/TLS/cache.
+  (
+    for v in $(compgen -e | grep '^npm_config_' || true); do
+      case "$v" in
+        npm_config_registry | npm_config_cafile | npm_config_ca | npm_config_strict_ssl | npm_config_*proxy | npm_config_cache | npm_config_userconfig | npm_config_globalconfig) ;;
+        *) unset "$v" ;;
+      esac
+    done
+    cd "$tmp" && npm pack --loglevel=error "node-linux-$arch@$NODE_VERSION" >/dev/null
+  )
+  ls "$tmp"/node-linux-"$arch"-*.tgz >/dev/null 2>&1 || { log "npm pack node-linux-$arch@$NODE_VERSION gave no tarball"; exit 1; }
   mkdir -p "$tmp/x" && tar -xzf "$tmp"/node-linux-"$arch"-*.tgz -C "$tmp/x"
   rm -rf "$dir" && mv "$tmp/x/package" "$dir" && rm -rf "$tmp"
   echo "$dir"

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain ES module without types
-import { barePath, missing, NPM_CLI, packLikeAUser } from '../scripts/platform-check.mjs';
+import { barePath, cleanEnv, missing, NPM_CLI, packLikeAUser } from '../scripts/platform-check.mjs';
 // @ts-ignore: plain ES module without types
 import { checkPrebuilds } from '../scripts/prebuild-check.mjs';
 
@@ -34,12 +34,11 @@ const SRC_PREBUILD = `prebuilds/linux-${process.arch}/offheap.glibc.node`;
 /** Runs npm (the one running this test) with PATH limited to `sh` and `node`, unless fullPath. */
 function npmInstall(app: string, extraEnv: Record<string, string>, fullPath = false) {
   const bin = fullPath ? null : barePath(join(app, '..', `bin-${Math.random().toString(36).slice(2)}`), process.execPath);
-  const env: Record<string, string | undefined> = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', ...extraEnv };
+  const env: Record<string, string | undefined> = cleanEnv({ npm_config_audit: 'false', npm_config_fund: 'false', ...extraEnv });
   if (bin) env.PATH = bin;
   // a source build uses this Node's own headers when installed beside it (no download)
   const headers = join(process.execPath, '..', '..', 'include', 'node');
   if (!env.npm_config_nodedir && existsSync(join(headers, 'node_api.h'))) env.npm_config_nodedir = join(headers, '..', '..');
-  for (const k of Object.keys(env)) if (k.startsWith('npm_lifecycle') || k === 'npm_config_node_gyp' || k === 'INIT_CWD') delete env[k];
   return spawnSync(process.execPath, [NPM_CLI, 'install', '--no-package-lock', '--no-update-notifier', pack.tarball], { cwd: app, encoding: 'utf8', env, timeout: 600_000 });
 }
 
