@@ -215,8 +215,8 @@ export class Arena {
     this.#mask = o.mask;
     this.#checked = o.checked;
     Object.defineProperty(this, 'threadBound', {
-      value: Symbol('offheap arena: bound to the thread that created it; it cannot be posted to another thread ' +
-        '(send copies, or alloc() blocks with handleOf/adopt)'),
+      // short: Node >= 22 shortens long descriptions in the DataCloneError message
+      value: Symbol('offheap arena cannot be posted to another thread'),
       enumerable: true,
     });
   }

@@ -524,7 +524,7 @@ describe('arena: threads', () => {
         err = e;
       }
       expect((err as Error)?.name).toBe('DataCloneError');
-      expect(String((err as Error).message)).toMatch(/arena.*cannot be posted to another thread/);
+      expect(String((err as Error).message)).toMatch(/offheap arena cannot be posted to another thread/);
       expect(() => structuredClone(a)).toThrow(/cannot be posted/);
       expect(a.alloc(5).length).toBe(5); // the arena is unharmed
     } finally {
@@ -548,12 +548,23 @@ describe('arena: threads', () => {
         w.postMessage({ view: v });
         const r = await reply;
         expect(r).toEqual({ isView: true, length: 100, first: 7, last: 7, ownOk: true });
-        if (NODE_MAJOR >= 21) {
-          // an external buffer in the transfer list: Node >= 21 refuses, nothing moves
-          expect(() => w.postMessage({ view: v }, [v.buffer as ArrayBuffer])).toThrow();
-        }
         expect(v.length).toBe(100);
         expect(v[0]).toBe(7);
+        if (NODE_MAJOR >= 21) {
+          // An external buffer in the transfer list: Node >= 21 refuses (DataCloneError); if a
+          // runtime moves it instead, this thread's view is detached. Either way the arena
+          // carries on and closes safely (a moved checked chunk is released by its new owner).
+          let threw = false;
+          try {
+            w.postMessage({ view: v }, [v.buffer as ArrayBuffer]);
+          } catch {
+            threw = true;
+          }
+          expect(threw || v.length === 0).toBe(true);
+          const more = a.alloc(50);
+          more.fill(1);
+          expect(more[49]).toBe(1);
+        }
       } finally {
         await w.terminate();
         a.close();

@@ -16,6 +16,10 @@
 //                         results go to bench/results/quick/
 //   --reps N              repetitions (default 5)
 //   --json                print the result document as JSON on stdout (tables go to stderr)
+//   --arena-only          run only the arena benchmarks (bench/js/arena.mjs)
+//   --no-arena            skip the arena benchmarks
+// The arena benchmarks run after this suite and write bench/results/<date>-js-arena.json
+// (with --json their document is printed only with --arena-only).
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +27,7 @@ import {
   BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtMiB, fmtRatio, fmtSize, parseSize, mdTable,
   machineInfo, machineLine, writeResults, parseBenchArgs, outputs, reportText, linePanel, legend, svgDoc, PALETTE,
 } from '../lib/common.mjs';
+import { runArenaSuite } from './arena.mjs';
 
 const CONTENDERS = ['offheap', 'offheap-checked', 'ArrayBuffer', 'allocUnsafe', 'allocUnsafeSlow'];
 const LABEL = {
@@ -52,8 +57,10 @@ function opsFor(size, quick) {
 const opts = parseBenchArgs(process.argv.slice(2), {
   defaults: { sizes: DEFAULT_SIZES },
   contenders: CONTENDERS,
-  usage: 'usage: npm run bench -- [--sizes 64,1k,4k,64k,1m,16m,64m] [--contenders ...] [--quick] [--reps N] [--json]',
+  usage: 'usage: npm run bench -- [--sizes 64,1k,4k,64k,1m,16m,64m] [--contenders ...] [--quick] [--reps N] [--json] [--arena-only | --no-arena]',
   extra(name, value, o) {
+    if (name === '--arena-only') return (o.arena = 'only');
+    if (name === '--no-arena') return (o.arena = 'no');
     if (name !== '--sizes') return false;
     o.sizes = value().split(',').filter(Boolean).map(parseSize);
     for (const size of o.sizes) if (!(size > 0)) throw new Error(`bad size ${size}`);
@@ -61,6 +68,24 @@ const opts = parseBenchArgs(process.argv.slice(2), {
   },
 });
 const { log, progress } = outputs(opts);
+
+/** The arena suite (bench/js/arena.mjs): tables, targets, results file; false if anything failed. */
+function arenaSuite() {
+  const t = Date.now();
+  const r = runArenaSuite({ quick: opts.quick, reps: opts.reps, progress });
+  const text = reportText({
+    tables: r.tables, targets: r.targets, quick: opts.quick, failures: r.failures, skipped: {}, elapsed: (Date.now() - t) / 1000,
+    failureLabel: (f) => `arena ${f.pattern} ${f.size ? fmtSize(f.size) : ''}/${f.contender}`,
+  });
+  log(text.join('\n'));
+  const doc = { date: new Date().toISOString(), quick: opts.quick, reps: opts.reps, machine: machineInfo(), ...r.doc };
+  writeResults('js-arena', doc, svgDoc(600, 60, '', machineLine(doc.machine)), { ...opts, json: opts.json && opts.arena === 'only' }, progress);
+  return r.failures.length === 0;
+}
+if (opts.arena === 'only') {
+  process.exitCode = arenaSuite() ? 0 : 1;
+  process.exit();
+}
 const CHILD = path.join(BENCH_DIR, 'js', 'child.mjs');
 
 function runChild(contender, size) {
@@ -227,6 +252,7 @@ const doc = {
 writeResults('js', doc, renderSvg(), opts, progress);
 // offheap must be measurable: a missing or failing offheap contender fails the run
 process.exitCode = failures.length || Object.keys(skipped).length ? 1 : 0;
+if (opts.arena !== 'no' && !arenaSuite()) process.exitCode = 1;
 
 function renderSvg() {
   const W = 980;
