@@ -13,7 +13,9 @@
 // (node --expose-gc bench/js/arena-child.mjs), interleaved; medians.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtRatio, fmtSize, mdTable } from '../lib/common.mjs';
+import {
+  BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtRatio, fmtSize, mdTable, barPanel, legend, svgDoc, machineLine, PALETTE,
+} from '../lib/common.mjs';
 
 const CHILD = path.join(BENCH_DIR, 'js', 'arena-child.mjs');
 const KiB = 1024;
@@ -176,5 +178,23 @@ export function runArenaSuite({ quick, reps, progress }) {
     markdown: tables.map((t) => `**${t.title}**\n\n${mdTable(t.headers, t.rows)}`).join('\n\n'),
     raw,
   };
-  return { doc, tables, targets, failures };
+  function svg(machine) {
+    const W = 980;
+    const colors = PALETTE.slice(0, CHURN.length);
+    const parts = [];
+    parts.push(`<text x="10" y="22" font-size="17" font-weight="bold">offheap arena benchmark${quick ? ' (QUICK SMOKE RUN)' : ''}: medians of ${reps} run(s)</text>`);
+    parts.push(legend({ x: 12, y: 46, series: CHURN.map((c) => LABEL[c]), colors }));
+    parts.push(barPanel({
+      x: 0, y: 56, width: W, height: 330, title: 'ns per allocation + touch, one reset per 1,000 (log scale, lower is better)', yLabel: 'ns per op',
+      groups: CHURN_SIZES.map((s) => ({ label: fmtSize(s), values: Object.fromEntries(CHURN.map((c) => [c, churn[s][c]?.ns_per_op ?? NaN])) })),
+      series: CHURN, colors, fmt: fmtNs,
+    }));
+    parts.push(barPanel({
+      x: 0, y: 396, width: W, height: 300, title: 'per request of 1,000 mixed-size buffers: time and GC time (log scale)', yLabel: 'ns per request',
+      groups: REQUEST.map((c) => ({ label: RLABEL[c], values: { time: request[c]?.ns_per_op ?? NaN, gc: request[c]?.gc_ns_per_op ?? NaN } })),
+      series: ['time', 'gc'], colors: [PALETTE[0], PALETTE[1]], fmt: fmtNs,
+    }));
+    return svgDoc(W, 720, parts.join('\n'), `${machineLine(machine)} | ${new Date().toISOString().slice(0, 16)}Z`);
+  }
+  return { doc, tables, targets, failures, svg };
 }

@@ -79,7 +79,7 @@ function arenaSuite() {
   });
   log(text.join('\n'));
   const doc = { date: new Date().toISOString(), quick: opts.quick, reps: opts.reps, machine: machineInfo(), ...r.doc };
-  writeResults('js-arena', doc, svgDoc(600, 60, '', machineLine(doc.machine)), { ...opts, json: opts.json && opts.arena === 'only' }, progress);
+  writeResults('js-arena', doc, r.svg(doc.machine), { ...opts, json: opts.json && opts.arena === 'only' }, progress);
   return r.failures.length === 0;
 }
 if (opts.arena === 'only') {
