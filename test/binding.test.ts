@@ -1,14 +1,16 @@
 // The native binding's own contract (internal API used by the facade).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NativeBinding } from '../lib/native';
-import { ROOT, oh } from './helpers';
+import { DIST, oh } from './helpers';
 
 const require = createRequire(import.meta.url);
 const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
-const addonPath = nodeGypBuild.path(ROOT);
+// the package under test (this checkout unless OFFHEAP_TEST_DIST names another build)
+const pkgRoot = dirname(dirname(DIST));
+const addonPath = nodeGypBuild.path(pkgRoot);
 
 function load(): NativeBinding {
   const m = { exports: {} as NativeBinding };
@@ -73,8 +75,8 @@ describe('native binding', () => {
   });
 
   it('loads from build/ in a checkout', () => {
-    expect(existsSync(join(ROOT, 'build/Release/offheap.node')), 'build the addon first (npm run build:addon)').toBe(true);
-    expect(addonPath).toBe(join(ROOT, 'build/Release/offheap.node'));
+    expect(existsSync(join(pkgRoot, 'build/Release/offheap.node')), 'build the addon first (npm run build:addon)').toBe(true);
+    expect(addonPath).toBe(join(pkgRoot, 'build/Release/offheap.node'));
   });
 
   it('never throws: bad arguments to every function give a code or null', () => {

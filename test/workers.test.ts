@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { OffheapHandle } from '../lib/index';
-import { ROOT, collectGarbage, expectOffheapError, oh } from './helpers';
+import { DIST, ROOT, collectGarbage, expectOffheapError, oh } from './helpers';
 
 const script = join(ROOT, 'test/fixtures/worker.cjs');
-const dist = join(ROOT, 'dist/index.js');
+const dist = DIST;
 
 interface Item { seq: number; handle: OffheapHandle }
 
