@@ -26,6 +26,8 @@
  *   `OFFHEAP_SWAP_DIR`).
  * - `ERR_OFFHEAP_NATIVE`: the native binding could not complete a call
  *   (for example while the thread is being terminated).
+ * - `ERR_OFFHEAP_ARENA_VIEW`: `free` was given a view of arena memory, which
+ *   is released only with its arena (see `arena()`).
  */
 export type OffheapErrorCode =
   | 'ERR_OFFHEAP_INVALID_FREE'
@@ -35,7 +37,8 @@ export type OffheapErrorCode =
   | 'ERR_OFFHEAP_OOM'
   | 'ERR_OFFHEAP_SANDBOX'
   | 'ERR_OFFHEAP_CONFIG'
-  | 'ERR_OFFHEAP_NATIVE';
+  | 'ERR_OFFHEAP_NATIVE'
+  | 'ERR_OFFHEAP_ARENA_VIEW';
 
 /** Registered brand: errors of every copy of the package loaded in the process carry it. */
 const BRAND = Symbol.for('offheap.OffheapError');
