@@ -9,7 +9,7 @@
  * state, lib/state.ts), so an arena view made through one copy is recognised
  * by another.
  */
-import { OffheapError, invalidFree, type OffheapErrorCode } from './errors';
+import { OffheapError, invalidFree } from './errors';
 
 /** @internal */
 export interface ArenaRegistry {
@@ -57,7 +57,7 @@ export function isArenaAddress(addr: number): boolean {
 /** @internal OffheapError `ERR_OFFHEAP_ARENA_VIEW`. */
 export function arenaViewError(fn = 'free'): OffheapError {
   return new OffheapError(
-    'ERR_OFFHEAP_ARENA_VIEW' as OffheapErrorCode,
+    'ERR_OFFHEAP_ARENA_VIEW',
     `offheap: ${fn}() was given a view of arena memory: arena memory is released only with its arena ` +
       '(arena.reset() or arena.close()), never block by block. Nothing was freed',
   );
