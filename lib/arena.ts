@@ -26,7 +26,7 @@ import { badSize, checkLength, checkTypedArrayCtor } from './args';
 import { MAX_REQUEST } from './constants';
 import { arenaRegistry as REG } from './arena-registry';
 import { allocFailure, nativeFailure } from './codes';
-import { OffheapError, argType, argValue, describe, outOfRange, type OffheapErrorCode } from './errors';
+import { OffheapError, argType, argValue, describe, outOfRange } from './errors';
 import { chunkFor } from './pool';
 import { native, state as S } from './state';
 import type { TypedArray, TypedArrayConstructor } from './types';
@@ -85,7 +85,7 @@ interface Block {
 
 function closedError(fn: string): OffheapError {
   return new OffheapError(
-    'ERR_OFFHEAP_CLOSED' as OffheapErrorCode,
+    'ERR_OFFHEAP_CLOSED',
     `offheap: arena.${fn}() called on a closed arena (its memory went back to the heap with close())`,
   );
 }

@@ -28,6 +28,7 @@
  *   (for example while the thread is being terminated).
  * - `ERR_OFFHEAP_ARENA_VIEW`: `free` was given a view of arena memory, which
  *   is released only with its arena (see `arena()`).
+ * - `ERR_OFFHEAP_CLOSED`: an arena was used after `close()`.
  */
 export type OffheapErrorCode =
   | 'ERR_OFFHEAP_INVALID_FREE'
@@ -38,7 +39,8 @@ export type OffheapErrorCode =
   | 'ERR_OFFHEAP_SANDBOX'
   | 'ERR_OFFHEAP_CONFIG'
   | 'ERR_OFFHEAP_NATIVE'
-  | 'ERR_OFFHEAP_ARENA_VIEW';
+  | 'ERR_OFFHEAP_ARENA_VIEW'
+  | 'ERR_OFFHEAP_CLOSED';
 
 /** Registered brand: errors of every copy of the package loaded in the process carry it. */
 const BRAND = Symbol.for('offheap.OffheapError');

@@ -18,7 +18,7 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio
 
 const names = [
   'alloc', 'allocZeroed', 'allocArray', 'free', 'gc', 'stats', 'configure', 'getConfig',
-  'handleOf', 'adopt', 'OffheapError', 'MAX_ALLOC', 'POOL_SIZE', 'MIN_BLOCK',
+  'handleOf', 'adopt', 'OffheapError', 'MAX_ALLOC', 'POOL_SIZE', 'MIN_BLOCK', 'arena', 'withArena',
 ];
 writeFileSync(
   join(root, 'dist', 'index.mjs'),
