@@ -61,7 +61,7 @@ chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owne
     return head;
 }
 
-int chunk_retire(chunk_t* c) {
+static int chunk_retire(chunk_t* c) {
     uint32_t expect = 0;
     return atomic_compare_exchange_strong_explicit(&c->pins, &expect, CHUNK_RETIRED, ACQ_REL, ACQUIRE);
 }

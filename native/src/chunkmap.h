@@ -15,7 +15,7 @@
  *    reads anything inside the chunk (chunk_guard: a CAS that adds one to
  *    `pins` unless RETIRED is set) and drops it when done (chunk_unguard).
  *    JavaScript pins are long-lived guards of the same kind.
- *  - Retire: the owner unmaps only after chunk_retire, a CAS of `pins` from 0
+ *  - Retire: the owner unmaps only after chunk_retire_unqueued, a CAS of `pins` from 0
  *    to RETIRED: it succeeds only when no guard is held, and afterwards no
  *    guard can start. A guard that finds RETIRED means "the chunk is going
  *    away": the owner retires only empty chunks, so the pointer the guard was
@@ -87,9 +87,8 @@ int  chunk_table_init(void); /* 0 or -1 */
  * swap_file and file_off say where a file-backed one lives (-1: anonymous). */
 chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int swap_file, uint64_t file_off);
 /* Claims the right to unmap: succeeds (1) only when nothing is pinned or
- * guarded; then no new pin or guard can start. */
-int  chunk_retire(chunk_t* c);
-/* chunk_retire, and the chunk is on no inbox; else it is left as it was. */
+ * guarded and the chunk is on no inbox; then no new pin or guard can start.
+ * Else (0) the chunk is left as it was. */
 int  chunk_retire_unqueued(chunk_t* c);
 /* Lets pins and guards start again on a retired chunk that stays mapped. */
 void chunk_unretire(chunk_t* c);

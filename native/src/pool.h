@@ -66,7 +66,7 @@ struct heap;
 /* Maps a pool for heap h (per the swap policy) and publishes it; returns its
  * base or 0 with errno ENOMEM. Blocks are added by buddy_add_pool. */
 uintptr_t pool_map(struct heap* h);
-/* Unmaps an empty pool already retired (chunk_retire) and off the free lists. */
+/* Unmaps an empty pool already retired (chunk_retire_unqueued) and off the free lists. */
 void pool_unmap_retired(struct heap* h, chunk_t* c);
 
 #endif
