@@ -73,6 +73,7 @@ size_t heap_trim_pools(heap_t* h, unsigned keep_empty, unsigned idle_purges, uin
             continue;
         }
         if (h->purge_epoch + 1 - ph->empty_seen < idle_purges) continue; /* not empty long enough */
+        YIELD(TRIM_BEFORE_RETIRE);
         if (!chunk_retire_unqueued(c)) continue; /* viewed, guarded or queued: stays */
         YIELD(TRIM_AFTER_RETIRE);
         buddy_remove_pool(&h->buddy, base);

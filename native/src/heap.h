@@ -168,7 +168,6 @@ void heap_push_pending(heap_t* h);
  * OFFHEAP_PURGE_MS of activity, gives memory that stayed free back to the OS
  * (no background thread needed). */
 void heap_tick(heap_t* h);
-void heap_purge(heap_t* h, offheap_gc_report_t* r);
 
 /* heapid.c */
 heap_t* heap_claim(void);       /* a free heap struct with a fresh id, or NULL */

@@ -39,14 +39,12 @@ static uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-void heap_purge(heap_t* h, offheap_gc_report_t* r) {
-    offheap_gc_report_t ignored = {0};
-    if (!r) r = &ignored;
+static void purge(heap_t* h) {
     h->purge_epoch++;
-    r->heaps_adopted += heap_adopt_pending(h, UINT64_MAX);
-    huge_trim_cache_since(h, config_huge_cache_bytes(), h->purge_epoch - 1, r);
-    r->bytes_unmapped += heap_trim_pools(h, 1, 1, &r->pools_unmapped);
-    r->bytes_released += buddy_release_pages(&h->buddy, 15, config_retain_bytes());
+    heap_adopt_pending(h, UINT64_MAX);
+    huge_trim_cache_since(h, config_huge_cache_bytes(), h->purge_epoch - 1, NULL);
+    heap_trim_pools(h, 1, 1, NULL);
+    buddy_release_pages(&h->buddy, 15, config_retain_bytes());
 }
 
 void heap_tick(heap_t* h) {
@@ -54,5 +52,5 @@ void heap_tick(heap_t* h) {
     if (LIKELY(now < h->purge_due_ms)) return;
     int first = h->purge_due_ms == 0;
     h->purge_due_ms = now + OFFHEAP_PURGE_MS;
-    if (!first) heap_purge(h, NULL);
+    if (!first) purge(h);
 }

@@ -18,6 +18,7 @@ enum yield_point {
     YP_OWNER_FREE_AFTER_LOAD,  /* owner's free: LIVE read, its plain store not yet made */
     YP_DRAIN_AFTER_CLAIM,      /* drain: chunk's count claimed, its dirty lines not yet scanned */
     YP_ADOPT_BEFORE_CLOSE,     /* adoption: chunks re-owned, old inbox not yet closed */
+    YP_TRIM_BEFORE_RETIRE,     /* trim: an empty pool chosen for unmapping, retire not yet tried */
     YP_TRIM_AFTER_RETIRE,      /* pool or huge mapping retired, not yet unmapped */
     YP_REGISTER_BEFORE_PUBLISH,/* chunk entry filled in, kind not yet published */
     YP_DETACH_BEFORE_PUSH,     /* thread detach: caches flushed, heap not yet pending */

@@ -116,6 +116,53 @@ static void remote_free_in_flight_keeps_pool_mapped(void) {
     expect_process_empty();
 }
 
+/* The owner has drained and chosen its now-empty pool for unmapping when a
+ * remote free that was already applied (its line was dirty) finishes: it
+ * counts itself and pushes the chunk onto the owner's inbox. The retire that
+ * follows must see the count and keep the pool, or the next drain would
+ * scan an unmapped pool. */
+static char* _Atomic owned_x;
+static char* _Atomic owned_w;
+static _Atomic int go_trim;
+static void* owner_trims_after_late_push(void* arg) {
+    (void)arg;
+    atomic_store(&owned_w, offheap_alloc(8 * MiB));
+    atomic_store(&owned_x, offheap_alloc(16 * MiB));
+    map_spare_empty_pool();
+    while (!atomic_load(&go_trim)) sched_yield();
+    offheap_gc_report_t r;
+    offheap_gc_ex(&r); /* applies both frees, then parks at TRIM_BEFORE_RETIRE */
+    CHECK_EQ(r.remote_drained, 2);
+    CHECK(mapped(atomic_load(&owned_x))); /* queued again meanwhile: kept */
+    offheap_gc_ex(&r);                    /* claims the late count, finds nothing */
+    CHECK_EQ(r.remote_drained, 0);
+    CHECK(!mapped(atomic_load(&owned_x)));
+    offheap_stats_t s;
+    offheap_stats(&s);
+    CHECK_EQ(s.bytes_live, 0);
+    CHECK_EQ(s.remote_pending, 0);
+    return NULL;
+}
+static void late_push_keeps_retiring_pool_mapped(void) {
+    park_arm(YP_TRIM_BEFORE_RETIRE, OWNER);
+    park_arm(YP_REMOTE_AFTER_DIRTY, FREER);
+    job_t o = {OWNER, owner_trims_after_late_push, NULL};
+    pthread_t to = start(&o);
+    while (!atomic_load(&owned_x)) sched_yield();
+    job_t f1 = {FREER, do_free, atomic_load(&owned_x)};
+    pthread_t t1 = start(&f1);
+    if (!park_wait(YP_REMOTE_AFTER_DIRTY)) return;
+    CHECK_EQ(offheap_free(atomic_load(&owned_w)), 0); /* queues the chunk, count 1 */
+    atomic_store(&go_trim, 1);
+    if (!park_wait(YP_TRIM_BEFORE_RETIRE)) return; /* both applied, pool empty */
+    park_release(YP_REMOTE_AFTER_DIRTY);           /* the late free counts 0 -> 1 and pushes */
+    pthread_join(t1, NULL);
+    CHECK_EQ((intptr_t)f1.result, 0);
+    park_release(YP_TRIM_BEFORE_RETIRE);
+    pthread_join(to, NULL);
+    expect_process_empty();
+}
+
 /* A double free of a 16 MiB block (its pool now empty, a spare empty pool
  * mapped after it) from another thread, parked at `point`; gc runs while it
  * waits. Returns whether the pool was still mapped after that gc. */
@@ -471,6 +518,7 @@ static const named_test_t tests[] = {
     NAMED(realloc_in_place_refuses_a_racing_free),
     NAMED(drain_after_claim_sees_late_frees),
     NAMED(retired_pool_refuses_guards),
+    NAMED(late_push_keeps_retiring_pool_mapped),
     NAMED(stale_free_during_registration),
     NAMED(free_racing_owner_exit_reaches_adopter),
     NAMED(free_during_adoption_is_applied),
