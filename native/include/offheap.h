@@ -174,8 +174,9 @@ typedef struct offheap_chunk {
     void*  base;    /* chunk identity: pool base or huge mapping base */
     void*  data;    /* first byte that can belong to a block */
     size_t size;    /* bytes from data to the end of the chunk */
-    int    is_huge;
-    int    is_file_backed;
+    int    is_huge;        /* a huge block: one block, the whole chunk */
+    int    is_file_backed; /* swap file behind it (not a user's file) */
+    int    is_mapped_file; /* offheap_map_file: one block, the whole chunk, a user's file */
 } offheap_chunk_t;
 
 /* Chunk containing address p (any byte of it). 0 or OFFHEAP_EINVAL. */
@@ -197,6 +198,25 @@ void offheap_unpin(const void* chunk_base);
  * 0 or OFFHEAP_EINVAL (OFFHEAP_ENOMEM: the ticket table could not grow). */
 int offheap_handoff(void* p, uint64_t* ticket);
 int offheap_adopt(void* p, uint64_t ticket);
+
+/* ---- file mappings ------------------------------------------------------ */
+
+#define OFFHEAP_MAP_READ  0 /* private: the file is never changed (a write, which
+                               JavaScript cannot forbid, stays in this process) */
+#define OFFHEAP_MAP_COPY  1 /* private copy-on-write: the same mapping, meant for writing */
+#define OFFHEAP_MAP_WRITE 2 /* shared: writes reach the file (fd opened read-write) */
+
+/* Maps bytes [0, length) of the open file fd (0 < length <= its size) as one
+ * block, registered like a huge block: aligned to 32 MiB, found by
+ * offheap_chunk_of (is_mapped_file), released by offheap_free from any
+ * thread exactly once, offheap_usable_size is `length`. Never reused as
+ * anonymous memory; a pinned mapping stays mapped until its last unpin
+ * (then the next unpin, free or gc unmaps it). fd may be closed afterwards.
+ * Returns 0 and *out, OFFHEAP_EINVAL (bad mode, length 0, beyond the end of
+ * the file or above OFFHEAP_MAX_ALLOC), OFFHEAP_ENOMEM, or -errno from
+ * fstat/mmap (e.g. -EACCES: write mode on a read-only descriptor, -ENODEV:
+ * a file that cannot be mapped). */
+int offheap_map_file(int fd, uint64_t length, int mode, void** out);
 
 #ifdef __cplusplus
 }
