@@ -1,6 +1,7 @@
 /* chunkmap.c -- the address-to-chunk table, pins, chunk lists. */
 #define _GNU_SOURCE
 #include "chunkmap.h"
+#include "mapped.h"
 #include "pool.h"
 #include "yieldpoint.h"
 
@@ -29,9 +30,9 @@ chunk_t* chunk_find(uintptr_t a) {
     if (kind == CHUNK_TAIL) {
         c -= atomic_load_explicit(&c->back, RELAXED);
         kind = atomic_load_explicit(&c->kind, ACQUIRE);
-        if (kind != CHUNK_HUGE || a >= chunk_base(c) + c->size) return NULL;
+        if ((kind != CHUNK_HUGE && kind != CHUNK_FILE) || a >= chunk_base(c) + c->size) return NULL;
     }
-    return (kind == CHUNK_POOL || kind == CHUNK_HUGE) ? c : NULL;
+    return (kind == CHUNK_POOL || kind == CHUNK_HUGE || kind == CHUNK_FILE) ? c : NULL;
 }
 
 chunk_t* chunk_register(uintptr_t base, size_t size, int kind, struct heap* owner, int swap_file, uint64_t file_off) {
@@ -108,14 +109,16 @@ int offheap_chunk_of(const void* p, offheap_chunk_t* out) {
     chunk_t* c = chunk_find((uintptr_t)p);
     if (!c || !out) return OFFHEAP_EINVAL;
     uintptr_t base = chunk_base(c);
-    int huge = atomic_load_explicit(&c->kind, RELAXED) == CHUNK_HUGE;
-    uintptr_t data = huge ? base : base + POOL_META_SIZE;
-    if (!huge && (uintptr_t)p < data) return OFFHEAP_EINVAL;
+    uint8_t kind = atomic_load_explicit(&c->kind, RELAXED);
+    int one_block = kind != CHUNK_POOL, file = kind == CHUNK_FILE;
+    uintptr_t data = one_block ? base : base + POOL_META_SIZE;
+    if (!one_block && (uintptr_t)p < data) return OFFHEAP_EINVAL;
     out->base = (void*)base;
     out->data = (void*)data;
-    out->size = base + c->size - data;
-    out->is_huge = huge;
+    out->size = file ? (size_t)c->file_off : base + c->size - data; /* a file: its length */
+    out->is_huge = one_block;
     out->is_file_backed = c->swap_file >= 0;
+    out->is_mapped_file = file;
     return OFFHEAP_OK;
 }
 
@@ -124,7 +127,8 @@ int offheap_pin(const void* chunk_base_ptr) {
     chunk_t* c = chunk_find(base);
     if (!c || chunk_base(c) != base || !chunk_guard(c)) return OFFHEAP_EINVAL; /* retired: being unmapped */
     if (chunk_find(base) != c) { /* unmapped and replaced before the pin took */
-        chunk_unguard(c);
+        if (atomic_load_explicit(&c->kind, ACQUIRE) == CHUNK_FILE) mapped_unguard(c);
+        else chunk_unguard(c);
         return OFFHEAP_EINVAL;
     }
     return OFFHEAP_OK;
@@ -134,6 +138,10 @@ void offheap_unpin(const void* chunk_base_ptr) {
     uintptr_t base = (uintptr_t)chunk_base_ptr;
     chunk_t* c = chunk_lookup(base);
     if (!c) return;
+    if (atomic_load_explicit(&c->kind, ACQUIRE) == CHUNK_FILE) { /* the last drop of a freed file unmaps it */
+        mapped_unguard(c);
+        return;
+    }
     uint32_t v = atomic_load_explicit(&c->pins, RELAXED);
     do {
         if ((v & ~CHUNK_RETIRED) == 0) return; /* unbalanced unpin: ignore */

@@ -39,7 +39,8 @@
 #define CHUNK_ADDR_BITS 48
 #define CHUNK_SHIFT     OFFHEAP_POOL_ORDER
 
-enum chunk_kind { CHUNK_NONE = 0, CHUNK_POOL = 1, CHUNK_HUGE = 2, CHUNK_TAIL = 3 };
+/* CHUNK_FILE: a user's file mapped by offheap_map_file (mapped.c), owned by no heap */
+enum chunk_kind { CHUNK_NONE = 0, CHUNK_POOL = 1, CHUNK_HUGE = 2, CHUNK_TAIL = 3, CHUNK_FILE = 4 };
 
 #define CHUNK_RETIRED 0x80000000u /* in pins: being unmapped, no new pins */
 
@@ -61,7 +62,7 @@ typedef struct chunk {
     struct chunk* next;          /* owner's list (pools, live huge, cached huge) */
     struct chunk* prev;
     size_t size;                 /* mapping size */
-    uint64_t file_off;           /* file-backed: where the mapping starts in its file */
+    uint64_t file_off;           /* file-backed: where the mapping starts in its file; CHUNK_FILE: the file length */
 } chunk_t;
 _Static_assert(sizeof(chunk_t) == 64, "a chunk entry is one cache line");
 

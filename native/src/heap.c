@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "heap.h"
 #include "config.h"
+#include "mapped.h"
 #include "os.h"
 #include "pool.h"
 #include "yieldpoint.h"
@@ -188,7 +189,7 @@ int block_acquire(uintptr_t a, block_ref_t* r) {
     /* kind after the guard: the entry may hold another chunk by now */
     uint8_t kind = atomic_load_explicit(&c->kind, ACQUIRE);
     if (kind == CHUNK_POOL && (a & POOL_MASK) >= POOL_META_SIZE) r->state = pool_state(a);
-    else if (kind == CHUNK_HUGE && (a & POOL_MASK) == 0) r->state = &c->state;
+    else if ((kind == CHUNK_HUGE || kind == CHUNK_FILE) && (a & POOL_MASK) == 0) r->state = &c->state;
     else {
         block_release(r);
         return 0;
@@ -197,11 +198,15 @@ int block_acquire(uintptr_t a, block_ref_t* r) {
 }
 
 void block_release(block_ref_t* r) {
-    if (r->guarded) chunk_unguard(r->chunk);
+    if (!r->guarded) return;
+    if (atomic_load_explicit(&r->chunk->kind, RELAXED) == CHUNK_FILE) mapped_unguard(r->chunk); /* may unmap */
+    else chunk_unguard(r->chunk);
 }
 
 static size_t block_size(chunk_t* c, uint8_t s) {
-    return atomic_load_explicit(&c->kind, RELAXED) == CHUNK_HUGE ? c->size : (size_t)1 << STATE_ORDER(s);
+    uint8_t kind = atomic_load_explicit(&c->kind, RELAXED);
+    if (kind == CHUNK_FILE) return (size_t)c->file_off; /* the file length */
+    return kind == CHUNK_HUGE ? c->size : (size_t)1 << STATE_ORDER(s);
 }
 
 static int free_owned_huge(heap_t* h, chunk_t* c) {
@@ -220,7 +225,8 @@ static __attribute__((noinline)) int free_slow(void* p) {
     block_ref_t r;
     if (!block_acquire(a, &r)) return a ? OFFHEAP_EINVAL : OFFHEAP_OK;
     int rc = OFFHEAP_EINVAL, owned_huge = !r.guarded && r.state == &r.chunk->state;
-    if (r.guarded) rc = remote_free(r.chunk, a, r.state);
+    if (atomic_load_explicit(&r.chunk->kind, RELAXED) == CHUNK_FILE) rc = mapped_free(r.chunk); /* always guarded: no owner */
+    else if (r.guarded) rc = remote_free(r.chunk, a, r.state);
     else if (owned_huge) rc = free_owned_huge(tls_heap, r.chunk);
     /* else: an owned pool block takes the fast path, here its offset was bad */
     block_release(&r);
@@ -330,8 +336,8 @@ void* offheap_realloc(void* p, size_t size) {
     size_t old_size = block_size(r.chunk, s), page = os_page_size();
     int pool_block = r.state != &r.chunk->state;
     enum resize_result rr = CANNOT_RESIZE;
-    if (STATE_KIND(s) != ST_LIVE)
-        rr = FREED_MEANWHILE;
+    if (STATE_KIND(s) != ST_LIVE || atomic_load_explicit(&r.chunk->kind, RELAXED) == CHUNK_FILE)
+        rr = FREED_MEANWHILE; /* a mapped file is not resized (EINVAL) */
     else if (!pool_block && size > ((size_t)1 << OFFHEAP_MAX_ORDER) && ((size + page - 1) & ~(page - 1)) == old_size)
         rr = RESIZED; /* same huge mapping */
     else if (pool_block && !r.guarded && size <= ((size_t)1 << OFFHEAP_MAX_ORDER))

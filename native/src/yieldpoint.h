@@ -23,6 +23,7 @@ enum yield_point {
     YP_REGISTER_BEFORE_PUBLISH,/* chunk entry filled in, kind not yet published */
     YP_DETACH_BEFORE_PUSH,     /* thread detach: caches flushed, heap not yet pending */
     YP_REALLOC_RESIZING,       /* realloc in place: block held in TRANSIT while its order changes */
+    YP_MAPPED_AFTER_FREE,      /* free of a mapped file: FREE stored, the freer's guard still held */
     YP_COUNT
 };
 
