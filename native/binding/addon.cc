@@ -4,7 +4,8 @@
 //
 // Files: addon.cc (init, alloc/free), chunks.cc (pool and huge buffers),
 // checked.cc (checked-mode buffers), handoff.cc (handles between threads),
-// info.cc (stats, gc, configuration), util.cc (helpers).
+// info.cc (stats, gc, configuration), mapfile.cc (file mappings), util.cc
+// (helpers).
 //
 // Addresses cross into JS as doubles: user-space addresses on supported
 // platforms are below 2^53 (x86-64 / arm64 use at most 48-52 bits).
@@ -135,7 +136,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_value regs = Registers(env, inst);
   bool ok = regs != nullptr && napi_set_named_property(env, exports, "registers", regs) == napi_ok &&
             InitHotPath(env, exports) && InitChunks(env, exports) && InitChecked(env, exports) &&
-            InitHandoff(env, exports) && InitInfo(env, exports) &&
+            InitHandoff(env, exports) && InitInfo(env, exports) && InitMapFile(env, exports) &&
             SetNumber(env, exports, "MIN_ORDER", OFFHEAP_MIN_ORDER) &&
             SetNumber(env, exports, "MAX_ORDER", OFFHEAP_MAX_ORDER) &&
             SetNumber(env, exports, "POOL_SIZE", static_cast<double>(OFFHEAP_POOL_SIZE)) &&

@@ -72,6 +72,7 @@ bool InitChunks(napi_env env, napi_value exports);
 bool InitChecked(napi_env env, napi_value exports);
 bool InitHandoff(napi_env env, napi_value exports);
 bool InitInfo(napi_env env, napi_value exports);
+bool InitMapFile(napi_env env, napi_value exports);
 
 bool SetFunction(napi_env env, napi_value exports, const char* name, napi_callback cb);
 bool SetNumber(napi_env env, napi_value exports, const char* name, double v);
