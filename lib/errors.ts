@@ -29,6 +29,8 @@
  * - `ERR_OFFHEAP_ARENA_VIEW`: `free` was given a view of arena memory, which
  *   is released only with its arena (see `arena()`).
  * - `ERR_OFFHEAP_CLOSED`: an arena was used after `close()`.
+ * - `ERR_OFFHEAP_EMPTY_FILE`: `mapFile` was given an empty file (a mapping
+ *   needs at least one byte).
  */
 export type OffheapErrorCode =
   | 'ERR_OFFHEAP_INVALID_FREE'
@@ -40,7 +42,8 @@ export type OffheapErrorCode =
   | 'ERR_OFFHEAP_CONFIG'
   | 'ERR_OFFHEAP_NATIVE'
   | 'ERR_OFFHEAP_ARENA_VIEW'
-  | 'ERR_OFFHEAP_CLOSED';
+  | 'ERR_OFFHEAP_CLOSED'
+  | 'ERR_OFFHEAP_EMPTY_FILE';
 
 /** Registered brand: errors of every copy of the package loaded in the process carry it. */
 const BRAND = Symbol.for('offheap.OffheapError');

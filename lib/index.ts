@@ -16,6 +16,8 @@ export type {
   ConfigureOptions,
   GcReport,
   HeapStats,
+  MapFileMode,
+  MapFileOptions,
   OffheapConfig,
   OffheapHandle,
   SwapPolicy,
@@ -31,3 +33,4 @@ export { adopt, handleOf } from './handles';
 export { configure, getConfig } from './config';
 export { gc, stats } from './maintenance';
 export { arena, withArena, type Arena, type ArenaOptions } from './arena';
+export { mapFile } from './mapfile';

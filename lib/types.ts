@@ -147,3 +147,17 @@ export interface OffheapHandle {
   readonly tag: number;
 }
 
+
+/** How {@link mapFile} maps a file: see {@link MapFileOptions.mode}. */
+export type MapFileMode = 'read' | 'copy' | 'write';
+
+/** Options of {@link mapFile}. */
+export interface MapFileOptions {
+  /**
+   * `'read'` (default): opened read-only, private mapping; the file never
+   * changes (a write through the view stays in this process).
+   * `'copy'`: private copy-on-write, meant for writing; the file never changes.
+   * `'write'`: opened read-write, shared mapping; writes reach the file.
+   */
+  mode?: MapFileMode;
+}

@@ -19,6 +19,7 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio
 const names = [
   'alloc', 'allocZeroed', 'allocArray', 'free', 'gc', 'stats', 'configure', 'getConfig',
   'handleOf', 'adopt', 'OffheapError', 'MAX_ALLOC', 'POOL_SIZE', 'MIN_BLOCK', 'arena', 'withArena',
+  'mapFile',
 ];
 writeFileSync(
   join(root, 'dist', 'index.mjs'),
