@@ -138,9 +138,11 @@ function mapFailure(r: unknown, label: string, size: number): Error {
  * another thread like any block.
  *
  * If another process truncates the file while it is mapped, touching a page
- * past the new end kills the process with SIGBUS, in every mode, for pages
- * never written (copy-on-write keeps only the pages written here). Map only
- * files nobody truncates, or read them into an offheap block instead.
+ * past the new end kills the process with SIGBUS, in every mode (Linux drops
+ * the private copies of 'copy' too). No mode avoids it: map only files
+ * nobody truncates in place (a writer that replaces the file by rename is
+ * safe: the mapping keeps the old file), or read the bytes into an offheap
+ * block instead.
  *
  * @param path - a path (string or Buffer) or a `file:` URL
  * @param options - `mode`: `'read'` (default), `'copy'` or `'write'`

@@ -147,7 +147,6 @@ export interface OffheapHandle {
   readonly tag: number;
 }
 
-
 /** How {@link mapFile} maps a file: see {@link MapFileOptions.mode}. */
 export type MapFileMode = 'read' | 'copy' | 'write';
 
