@@ -271,7 +271,7 @@ describe('mapFile: errors leave nothing mapped and no descriptor open', () => {
       expect(e.code).toBe('ERR_INVALID_ARG_TYPE');
     }
     expect(thrown(() => oh.mapFile(new URL('https://example.com/x'))).code).toBe('ERR_INVALID_URL_SCHEME');
-    expect(['ERR_INVALID_ARG_VALUE', 'ERR_INVALID_ARG_TYPE']).toContain(thrown(() => oh.mapFile(`${p}\0x`)).code);
+    expect(thrown(() => oh.mapFile(`${p}\0x`)).code).toBe('ERR_INVALID_ARG_VALUE');
     expect(thrown(() => oh.mapFile('')).code).toBe('ENOENT');
     expect(fdsOn(p)).toBe(0);
     expect(mapped(p)).toBe(0);
