@@ -85,7 +85,7 @@ function systemError(code: string, syscall: string, path: string, extra = ''): N
 function emptyFile(label: string): OffheapError {
   return new OffheapError(
     'ERR_OFFHEAP_EMPTY_FILE',
-    `offheap: mapFile(): ${JSON.stringify(label)} is empty: a mapping needs at least one byte`,
+    `offheap: mapFile(): ${JSON.stringify(label)} is empty (its size is 0, as for files in /proc): a mapping needs at least one byte`,
   );
 }
 
