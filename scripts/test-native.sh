@@ -12,7 +12,7 @@ build_and_test() {
   local dir=build-native/$name
   echo "== C core: $name build"
   cmake -S . -B "$dir" -DOFFHEAP_BUILD_TESTS=ON "$@" >/dev/null
-  cmake --build "$dir" -j2 --target test_api test_stress test_fuzz test_swap test_threads test_overflow test_reclaim test_reclaim_stress test_mapped >/dev/null
+  cmake --build "$dir" -j2 --target test_api test_stress test_fuzz test_swap test_threads test_overflow test_reclaim test_reclaim_stress test_mapped offheap_malloc test_shim >/dev/null
   ctest --test-dir "$dir" --output-on-failure
 }
 
