@@ -5,6 +5,7 @@
  *                               one line at exit: pid, the core's global stats,
  *                               foreign and invalid frees. Proof for tests and
  *                               benchmarks that the library was in use.
+ *  OFFHEAP_SWAP                 unset: no file-backed memory (see shim_start).
  *  OFFHEAP_MALLOC_STRICT=1      a free or realloc of a pointer inside our
  *                               chunks that is no live block (double free,
  *                               interior pointer) aborts, as glibc does. By
@@ -38,6 +39,13 @@ void shim_invalid_pointer(const char* op, const void* p) {
  * state (pthread_once), so a fork() racing with another thread's very first
  * allocation cannot leave a child waiting on a half-done once. */
 __attribute__((constructor)) static void shim_start(void) {
+    /* File-backed pools are MAP_SHARED: a fork() child would write into its
+     * parent's blocks. malloc's memory is private, so the swap fallback stays
+     * off unless OFFHEAP_SWAP asks for it. */
+    if (!getenv("OFFHEAP_SWAP")) {
+        offheap_config_t cfg = {.set = OFFHEAP_CFG_SWAP_POLICY, .swap_policy = OFFHEAP_SWAP_NEVER};
+        offheap_configure(&cfg);
+    }
     offheap_free(offheap_alloc(1));
     const char* s = getenv("OFFHEAP_MALLOC_STRICT");
     atomic_store(&strict, s && strcmp(s, "1") == 0);

@@ -477,6 +477,29 @@ static void fork_under_load_does_not_deadlock(void) {
     CHECK_EQ(bad, 0);
 }
 
+/* malloc's memory is private: no file-backed (MAP_SHARED) pools by default */
+static void fork_child_writes_stay_private(void) {
+    offheap_config_t cfg;
+    offheap_get_config(&cfg);
+    if (!getenv("OFFHEAP_SWAP")) CHECK_EQ(cfg.swap_policy, OFFHEAP_SWAP_NEVER);
+    size_t sizes[] = {100, 100000, 20 * MiB};
+    char* p[3];
+    for (int i = 0; i < 3; i++) {
+        p[i] = malloc(sizes[i]);
+        strcpy(p[i], "parent");
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int i = 0; i < 3; i++) strcpy(p[i], "child");
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK(strcmp(p[i], "parent") == 0);
+        free(p[i]);
+    }
+}
+
 /* many short threads: their heaps are handed on at exit, their blocks freed later */
 static void* short_lived(void* arg) {
     void** out = arg;
@@ -520,6 +543,7 @@ int main(int argc, char** argv) {
     RUN(strict_mode_aborts);
     RUN(threads_free_each_others_blocks);
     RUN(fork_under_load_does_not_deadlock);
+    RUN(fork_child_writes_stay_private);
     RUN(exited_threads_blocks_stay_valid);
     return CHECK_SUMMARY();
 }
