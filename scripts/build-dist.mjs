@@ -32,4 +32,29 @@ writeFileSync(
   join(root, 'dist', 'index.d.mts'),
   `export * from './index.js';\nimport * as offheap from './index.js';\nexport default offheap;\n`,
 );
-console.log('dist/ built (CommonJS + ES module entry + types)');
+
+// offheap/arrow: its own entry pair. The ES module entry loads Arrow's ES
+// module build and the CommonJS entry Arrow's CommonJS build (two separate
+// module graphs: a table must be built by the copy its user holds), both
+// over the one CommonJS implementation in dist/arrow/api.js (one state per
+// thread). apache-arrow is an optional peer dependency: a missing one is a
+// clear error when offheap/arrow is loaded, and the main entry never loads it.
+const arrowNames = [
+  'readIPC', 'release', 'handleOfTable', 'adoptTable', 'utf8Column', 'binaryColumn',
+  'utf8Builder', 'binaryBuilder', 'validityBitmap', 'writeIPC',
+];
+writeFileSync(
+  join(root, 'dist', 'arrow', 'index.mjs'),
+  `// ES module entry of offheap/arrow (see scripts/build-dist.mjs).\n` +
+    `import impl from './api.js';\n` +
+    `let arrow;\n` +
+    `try {\n  arrow = await import('apache-arrow');\n} catch (e) {\n  throw impl.arrowMissing(e);\n}\n` +
+    `const api = impl.createArrowApi(arrow);\n` +
+    `export const { ${arrowNames.join(', ')} } = api;\n` +
+    `export default api;\n`,
+);
+writeFileSync(
+  join(root, 'dist', 'arrow', 'index.d.mts'),
+  `export * from './index.js';\nimport type { ArrowApi } from './api.js';\ndeclare const api: ArrowApi;\nexport default api;\n`,
+);
+console.log('dist/ built (CommonJS + ES module entries + types, offheap and offheap/arrow)');
