@@ -43,6 +43,7 @@ class Collector {
     if (kind === undefined) throw argValue(`${FN}: a buffer is a ${typedArrayTag(v)}, which Arrow does not use`);
     const { owner, buffer, byteOffset, byteLength } = ownerOf(v);
     const length = byteLength / KINDS[kind]!.BYTES_PER_ELEMENT;
+    if (owner.kind === 'detached') throw detached('handleOfTable'); // released or handed off already
     if (byteLength === 0) return [EMPTY, 0, 0, kind];
     switch (owner.kind) {
       case 'own':
@@ -68,8 +69,6 @@ class Collector {
       }
       case 'arena':
         throw arenaViewError('handleOfTable');
-      case 'detached':
-        throw detached('handleOfTable');
     }
   }
 
