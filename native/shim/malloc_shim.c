@@ -56,10 +56,16 @@ static int owned(const void* p) {
     return offheap_chunk_of((const void*)slot_end, &c) == 0 && !c.is_huge;
 }
 
+static NOINLINE void* alloc_zero_or_too_big(size_t n) {
+    if (n == 0) return offheap_alloc(1); /* malloc(0): a unique pointer */
+    errno = ENOMEM; /* the core would say EINVAL above 16 TiB */
+    return NULL;
+}
+
+/* 1 .. OFFHEAP_MAX_ALLOC: the core fails only with ENOMEM (a tail call) */
 static inline void* alloc_bytes(size_t n) {
-    void* p = offheap_alloc(n ? n : 1); /* malloc(0): a unique pointer */
-    if (!p) errno = ENOMEM;            /* the core says EINVAL above 16 TiB */
-    return p;
+    if (LIKELY(n - 1 < OFFHEAP_MAX_ALLOC)) return offheap_alloc(n);
+    return alloc_zero_or_too_big(n);
 }
 
 EXPORT void* malloc(size_t n) { return alloc_bytes(n); }
