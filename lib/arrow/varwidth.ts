@@ -11,7 +11,7 @@
  * never through a V8-heap byte array.
  */
 import { Buffer } from 'node:buffer';
-import { argType, argValue, describe, outOfRange } from '../errors';
+import { argType, describe, outOfRange } from '../errors';
 import { viewParts } from '../views';
 import { freeOwn, ownBlock } from './blocks';
 import type { ArrowLib, VarWidthBuilderOptions } from './types';
@@ -135,17 +135,16 @@ class VarWidth {
   private end(valid: boolean): void {
     const i = this.length++;
     this.offs[this.length] = this.byteLength;
-    if (!valid) {
-      if (this.validity === undefined) {
-        // first null: every earlier row was valid
-        this.validity = new Area(Math.max(64, (this.offs.length + 7) >> 3));
-        this.validity.bytes.fill(0xff, 0, (i >> 3) + 1);
-      }
-      this.validity.bytes[i >> 3]! &= ~(1 << (i & 7));
-      this.nullCount++;
-    } else if (this.validity !== undefined) {
-      this.validity.bytes[i >> 3]! |= 1 << (i & 7);
+    if (!valid && this.validity === undefined) {
+      // first null: every earlier row was valid (bits past the last row stay 0)
+      this.validity = new Area(Math.max(64, (this.offs.length + 7) >> 3));
+      this.validity.bytes.fill(0xff, 0, i >> 3);
+      this.validity.bytes[i >> 3] = (1 << (i & 7)) - 1;
+    } else if (this.validity !== undefined && (i & 7) === 0) {
+      this.validity.bytes[i >> 3] = 0; // a fresh byte: grown blocks are not zeroed
     }
+    if (this.validity !== undefined && valid) this.validity.bytes[i >> 3]! |= 1 << (i & 7);
+    if (!valid) this.nullCount++;
   }
 
   appendNull(): void {
@@ -239,7 +238,6 @@ function appendUtf8(w: VarWidth, v: unknown): void {
 function appendBinary(w: VarWidth, v: unknown): void {
   const p = viewParts(v);
   if (p === null) throw argType(`a binary column takes Uint8Arrays or other ArrayBufferViews (or null), received ${describe(v)}`);
-  if (p.detached) throw argValue('a binary value is a view of a detached ArrayBuffer');
   w.appendBytes(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
 }
 
