@@ -241,20 +241,33 @@ function logDomain(values) {
   return [10 ** Math.floor(Math.log10(Math.min(...v))), 10 ** Math.ceil(Math.log10(Math.max(...v)))];
 }
 
+/** 0..hi with about 5 round steps covering max(values, refs) */
+function linearDomain(values) {
+  const top = Math.max(1e-9, ...values.filter(Number.isFinite)) * 1.08;
+  const raw = top / 5, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => st >= raw);
+  return { lo: 0, hi: Math.ceil(top / step) * step, ticks: Array.from({ length: Math.ceil(top / step) + 1 }, (_, i) => i * step) };
+}
+
 /**
- * Grouped bar panel, log-scale y. groups: [{label, values: {series: number}}].
+ * Grouped bar panel, log-scale y (linear: true for a 0-based linear scale).
+ * groups: [{label, values: {series: number}}]. refLines: [{value, label}]
+ * draws dashed horizontal lines (e.g. 1.0x for ratios).
  * Returns an SVG fragment placed at (x, y) with the given size.
  */
-export function barPanel({ x, y, width, height, title, yLabel, groups, series, colors, fmt = (v) => String(v) }) {
+export function barPanel({ x, y, width, height, title, yLabel, groups, series, colors, fmt = (v) => String(v), linear = false, refLines = [] }) {
   const out = [];
   const padL = 64, padB = 38, padT = 26, padR = 10;
   const pw = width - padL - padR, ph = height - padT - padB;
   const all = groups.flatMap((g) => series.map((s) => g.values[s]));
-  const [lo, hi] = logDomain(all);
-  const ly = (v) => padT + ph - ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * ph;
+  const lin = linear ? linearDomain([...all, ...refLines.map((r) => r.value)]) : null;
+  const [lo, hi] = linear ? [lin.lo, lin.hi] : logDomain(all);
+  const ly = linear
+    ? (v) => padT + ph - ((v - lo) / (hi - lo)) * ph
+    : (v) => padT + ph - ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * ph;
   out.push(`<g transform="translate(${x},${y})">`);
   out.push(`<text x="${padL}" y="16" font-size="14" font-weight="bold">${esc(title)}</text>`);
-  for (const t of logTicks(lo, hi)) {
+  for (const t of linear ? lin.ticks : logTicks(lo, hi)) {
     if (t < lo || t > hi) continue;
     const ty = ly(t);
     out.push(`<line x1="${padL}" x2="${padL + pw}" y1="${ty}" y2="${ty}" stroke="#ddd"/>`);
@@ -278,6 +291,12 @@ export function barPanel({ x, y, width, height, title, yLabel, groups, series, c
     });
     out.push(`<text x="${padL + gi * gw + gw / 2}" y="${padT + ph + 16}" font-size="12" text-anchor="middle">${esc(g.label)}</text>`);
   });
+  for (const r of refLines) {
+    if (!(r.value > lo && r.value <= hi)) continue;
+    const ry = ly(r.value);
+    out.push(`<line x1="${padL}" x2="${padL + pw}" y1="${ry}" y2="${ry}" stroke="#555" stroke-dasharray="5,4"/>`);
+    if (r.label) out.push(`<text x="${padL + 3}" y="${ry - 3}" font-size="10" fill="#555">${esc(r.label)}</text>`);
+  }
   out.push(`<line x1="${padL}" x2="${padL + pw}" y1="${padT + ph}" y2="${padT + ph}" stroke="#333"/>`);
   out.push(`<line x1="${padL}" x2="${padL}" y1="${padT}" y2="${padT + ph}" stroke="#333"/>`);
   out.push('</g>');

@@ -8,7 +8,7 @@
  *
  * Usage: bench_<contender> <workload> [--ops N] [--seed S] [--threads W]
  *        [--max-seconds T]   (prodcons only: stop producing after T s)
- *        workloads: small | large | prodcons | threads
+ *        workloads: small | large | prodcons | threads | fit
  * Prints exactly one JSON object on stdout.
  *
  *   small     same-thread churn: 10k live slots, free a random slot, allocate
@@ -23,6 +23,12 @@
  *             of 10k slots, freeing whatever block was there (allocated by
  *             another, usually exited, thread). RSS sampled after every round.
  *             1 op = alloc + swap + free.
+ *   fit       memory fit: for each of four request-size distributions, keep
+ *             1,000 live blocks, replace a random one per op, and sum the
+ *             allocator's usable size of every block against the bytes
+ *             requested (request-weighted block bytes / requested bytes).
+ *             Usable size: offheap_usable_size, mi_usable_size, and
+ *             malloc_usable_size (jemalloc's own in its executable, glibc's).
  *
  * Harness bookkeeping (slot arrays, ring, samples) is static, so it never goes
  * through the allocator under test. Sizes and indices use multiply-shift on a
@@ -45,21 +51,26 @@
 #define CONTENDER "offheap"
 #define B_ALLOC(n) offheap_alloc(n)
 #define B_FREE(p) offheap_free(p)
+#define B_USABLE(p) offheap_usable_size(p)
 #elif defined(ALLOC_MIMALLOC)
 #include <mimalloc.h>
 #define CONTENDER "mimalloc"
 #define B_ALLOC(n) mi_malloc(n)
 #define B_FREE(p) (mi_free(p), 0)
+#define B_USABLE(p) mi_usable_size(p)
 #elif defined(ALLOC_JEMALLOC)
 #include <jemalloc/jemalloc.h>
 #define CONTENDER "jemalloc"
 #define B_ALLOC(n) malloc(n)
 #define B_FREE(p) (free(p), 0)
+#define B_USABLE(p) malloc_usable_size(p)
 #elif defined(ALLOC_GLIBC)
 #include <gnu/libc-version.h>
+#include <malloc.h>
 #define CONTENDER "glibc"
 #define B_ALLOC(n) malloc(n)
 #define B_FREE(p) (free(p), 0)
+#define B_USABLE(p) malloc_usable_size(p)
 #else
 #error "define one of ALLOC_OFFHEAP, ALLOC_MIMALLOC, ALLOC_JEMALLOC, ALLOC_GLIBC"
 #endif
@@ -338,6 +349,52 @@ static result_t run_threads(uint64_t ops, uint64_t seed, unsigned workers) {
     return res;
 }
 
+/* ---- workload: memory fit ------------------------------------------------- */
+
+#define FIT_SLOTS 1000u
+enum { FIT_UNIFORM, FIT_POW2, FIT_POW2_HDR, FIT_SMALL, FIT_N };
+static const char* const g_fit_names[FIT_N] = {"uniform_64_1m", "pow2_64_1m", "pow2_plus_header", "uniform_16_4096"};
+static double g_fit[FIT_N];
+
+static inline size_t fit_size(int dist, uint64_t r) {
+    uint32_t lo = (uint32_t)r, hi = (uint32_t)(r >> 32);
+    switch (dist) {
+    case FIT_UNIFORM: return rand_size(lo, 64, 1u << 20);               /* 64 B..1 MiB, uniform */
+    case FIT_POW2: return (size_t)1 << (6 + pick(lo, 15));              /* 2^6..2^20 */
+    case FIT_POW2_HDR: return ((size_t)1 << (8 + pick(lo, 9))) + 8 * (1 + pick(hi, 34)); /* 2^8..2^16 + 8..272 B */
+    default: return rand_size(lo, 16, 4096);                            /* 16 B..4 KiB, uniform */
+    }
+}
+
+static result_t run_fit(uint64_t ops, uint64_t seed) {
+    uint64_t t0 = now_ns(), total = 0;
+    for (int d = 0; d < FIT_N; d++) {
+        uint64_t s = seed + (uint64_t)d;
+        double requested = 0, usable = 0;
+        for (uint64_t k = 0; k < ops + FIT_SLOTS; k++) {
+            uint64_t r = rng_next(&s);
+            uint32_t idx = k < FIT_SLOTS ? (uint32_t)k : pick((uint32_t)(r >> 16), FIT_SLOTS);
+            if (g_slots[idx]) b_free(g_slots[idx]);
+            size_t n = fit_size(d, r);
+            char* p = b_alloc(n);
+            p[0] = 1;
+            size_t u = B_USABLE(p);
+            if (u < n) die("usable size smaller than the request");
+            requested += (double)n;
+            usable += (double)u;
+            g_slots[idx] = p;
+        }
+        for (unsigned i = 0; i < FIT_SLOTS; i++) {
+            b_free(g_slots[i]);
+            g_slots[i] = NULL;
+        }
+        g_fit[d] = usable / requested;
+        total += ops + FIT_SLOTS;
+    }
+    result_t res = {total, (double)(now_ns() - t0) / 1e9, status_kib("VmRSS")};
+    return res;
+}
+
 /* ---- reporting ------------------------------------------------------------ */
 
 static const char* allocator_version(char* buf, size_t n) {
@@ -372,7 +429,7 @@ static void print_samples(void) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s small|large|prodcons|threads [--ops N] [--seed S] [--threads W] [--max-seconds T]\n", argv[0]);
+        fprintf(stderr, "usage: %s small|large|prodcons|threads|fit [--ops N] [--seed S] [--threads W] [--max-seconds T]\n", argv[0]);
         return 1;
     }
     const char* wl = argv[1];
@@ -390,6 +447,7 @@ int main(int argc, char** argv) {
     else if (!strcmp(wl, "large")) res = run_churn(16, 1u << 20, ops ? ops : 1000000, seed);
     else if (!strcmp(wl, "prodcons")) res = run_prodcons(ops ? ops : 10000000, seed);
     else if (!strcmp(wl, "threads")) res = run_threads(ops ? ops : 4000000, seed, workers);
+    else if (!strcmp(wl, "fit")) res = run_fit(ops ? ops : 200000, seed);
     else { fprintf(stderr, "unknown workload %s\n", wl); return 1; }
 
     char ver[128];
@@ -401,6 +459,11 @@ int main(int argc, char** argv) {
            (double)res.ops / res.seconds / 1e6, status_kib("VmHWM"), res.rss_live_kib, status_kib("VmRSS"),
            (unsigned long long)atomic_load(&g_free_errors));
     if (g_nsamples) print_samples();
+    if (!strcmp(wl, "fit")) {
+        printf(",\"fit\":{");
+        for (int d = 0; d < FIT_N; d++) printf("%s\"%s\":%.5f", d ? "," : "", g_fit_names[d], g_fit[d]);
+        printf("}");
+    }
 #if defined(ALLOC_OFFHEAP)
     offheap_stats_t st;
     offheap_global_stats(&st);
