@@ -33,8 +33,9 @@ import {
 } from '../lib/common.mjs';
 import { WORKLOADS, WORKLOAD_NAMES } from './lib/workloads.mjs';
 import { CONTENDERS, buildAll } from './lib/build.mjs';
-import { runHarness, runPreloaded } from './lib/measure.mjs';
+import { runHarness, runPreloaded, compareOutputs } from './lib/measure.mjs';
 import { summarize, tableFor, targetsFor, renderSvg } from './lib/report.mjs';
+import { selfTest } from './lib/selftest.mjs';
 
 // ---- options --------------------------------------------------------------
 const opts = parseBenchArgs(process.argv.slice(2), {
@@ -89,6 +90,12 @@ const outputs0 = {}; // program workloads: the first output of each contender, f
 const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'offheap-bench-'));
 const t0 = Date.now();
 try {
+  if ((kinds.has('program') || kinds.has('server')) && !built.toolsMissing) {
+    progress('self-test: corrupt blocks, wrong allocator, output mismatch and crashes must be caught ... ');
+    const problems = selfTest({ tools: built.tools, preload: built.preload, tmpDir });
+    progress(problems.length ? `FAILED\n${problems.map((p) => `  ${p}\n`).join('')}` : 'ok\n');
+    for (const p of problems) failures.push({ workload: 'self-test', contender: 'all', rep: 0, error: p });
+  }
   for (const wl of opts.workloads) {
     const w = WORKLOADS[wl];
     const contenders = missingProgram(w) ? [] : contendersFor(w);
@@ -130,22 +137,15 @@ function describe(w, r) {
   return `${main}  wall ${r.wall_s.toFixed(2)} s  peak ${fmtMiB(r.peak_rss_kib).padStart(6)} MiB`;
 }
 
-/** every run of a program must print what glibc's first run printed (the
- * first contender's when glibc did not run); a run that differs is a failure
- * and leaves the medians */
+/** a run whose output differs from glibc's is a failure and leaves the medians */
 function checkOutputs(wl, outs) {
-  const refC = outs.glibc?.length ? 'glibc' : Object.keys(outs)[0];
-  if (!refC) return;
-  const ref = outs[refC][0];
-  outputs0[wl] = { reference: refC, sha256: ref.sha, output: ref.output };
-  for (const [c, list] of Object.entries(outs)) {
-    for (const o of list) {
-      if (o.sha === ref.sha) continue;
-      const a = o.output.split('\n'), b = ref.output.split('\n');
-      const i = a.findIndex((l, k) => l !== b[k]);
-      failures.push({ workload: wl, contender: c, rep: o.rep, error: `output differs from ${refC}'s at line ${i + 1}: ${JSON.stringify((a[i] ?? '').slice(0, 120))} vs ${JSON.stringify((b[i] ?? '').slice(0, 120))}` });
-      raw[wl][c] = raw[wl][c].filter((r) => r.output_sha256 !== o.sha);
-    }
+  const cmp = compareOutputs(outs);
+  if (!cmp) return;
+  const { mismatches, ...ref } = cmp;
+  outputs0[wl] = ref;
+  for (const m of mismatches) {
+    failures.push({ workload: wl, contender: m.contender, rep: m.rep, error: m.error });
+    raw[wl][m.contender] = raw[wl][m.contender].filter((r) => r.output_sha256 !== m.sha);
   }
 }
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { BENCH_DIR, ROOT_DIR } from '../../lib/common.mjs';
 
 export const CONTENDERS = ['offheap', 'mimalloc', 'jemalloc', 'glibc'];
-const SERVER_EXES = ['bench_runner', 'bench_larson', 'bench_mstress', 'bench_xmalloc'];
+const SERVER_EXES = ['bench_runner', 'bench_larson', 'bench_mstress', 'bench_xmalloc', 'libbench_bad_malloc.so'];
 const PEER_LIBS = { mimalloc: 'libmimalloc.so.2', jemalloc: 'libjemalloc.so.2' };
 /** the shared object each contender's malloc must resolve to (checked by the server workloads) */
 export const MALLOC_FROM = { offheap: 'liboffheap.so', mimalloc: 'libmimalloc.so.2', jemalloc: 'libjemalloc.so.2', glibc: 'libc.so.6' };

@@ -75,6 +75,29 @@ export function runPreloaded({ runner, tmpDir, contender, preload, w, quick, thr
   return { ...s, ...res };
 }
 
+/**
+ * Program outputs of one workload, outs: {contender: [{rep, sha, output}]}.
+ * The reference is glibc's first run (the first contender's when glibc did
+ * not run); every other run, glibc's own included, must print the same.
+ * Returns {reference, sha, output, mismatches: [{contender, rep, sha, error}]}.
+ */
+export function compareOutputs(outs) {
+  const refC = outs.glibc?.length ? 'glibc' : Object.keys(outs).find((c) => outs[c].length);
+  if (!refC) return null;
+  const ref = outs[refC][0];
+  const mismatches = [];
+  for (const [c, list] of Object.entries(outs)) {
+    for (const o of list) {
+      if (o.sha === ref.sha) continue;
+      const a = o.output.split('\n'), b = ref.output.split('\n');
+      const i = a.findIndex((l, k) => l !== b[k]);
+      const line = i < 0 ? b.length + 1 : i + 1;
+      mismatches.push({ contender: c, rep: o.rep, sha: o.sha, error: `output differs from ${refC}'s at line ${line}: ${JSON.stringify((a[line - 1] ?? '').slice(0, 120))} vs ${JSON.stringify((b[line - 1] ?? '').slice(0, 120))}` });
+    }
+  }
+  return { reference: refC, sha256: ref.sha, output: ref.output, mismatches };
+}
+
 /** RSS trend over a run: compares the late part to the early part, skipping warm-up. */
 export function rssTrend(samples) {
   if (!samples || samples.length < 8) return { verdict: 'n/a', note: 'too few samples' };
