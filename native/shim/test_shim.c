@@ -526,6 +526,53 @@ static void exited_threads_blocks_stay_valid(void) {
     CHECK(st.heaps_live + st.heaps_pending < 50); /* the exited threads' heaps were reused */
 }
 
+/* A key destructor that runs after the shim's has handed the thread's heap
+ * on: its allocation starts a new heap, which must be handed on too. */
+static pthread_key_t late_key;
+static void* late_blocks[200];
+static _Atomic int late_count;
+
+static _Atomic int late_without_heap;
+
+static void late_destructor(void* v) {
+    int i = (int)(intptr_t)v - 1;
+    offheap_stats_t st;
+    offheap_stats(&st); /* zeros: the core's exit destructor already ran */
+    if (st.alloc_count == 0) atomic_fetch_add(&late_without_heap, 1);
+    late_blocks[i] = malloc(777);
+    free(malloc(5000));
+    atomic_fetch_add(&late_count, 1);
+}
+
+static void* set_late_key(void* v) {
+    free(malloc(10)); /* this thread's heap exists before the key is set */
+    pthread_setspecific(late_key, v);
+    return NULL;
+}
+
+static void allocation_in_late_destructors_is_handed_on(void) {
+    offheap_gc();
+    offheap_stats_t before, after;
+    offheap_global_stats(&before);
+    CHECK_EQ(pthread_key_create(&late_key, late_destructor), 0);
+    for (int i = 0; i < 200; i++) {
+        pthread_t t;
+        pthread_create(&t, NULL, set_late_key, (void*)(intptr_t)(i + 1));
+        pthread_join(t, NULL);
+    }
+    CHECK_EQ(atomic_load(&late_count), 200);
+    CHECK_EQ(atomic_load(&late_without_heap), 200); /* the case under test happened */
+    offheap_gc();
+    offheap_global_stats(&after);
+    CHECK_EQ(after.heaps_live, before.heaps_live); /* none left behind by exited threads */
+    CHECK_EQ(after.heaps_pending, 0);
+    for (int i = 0; i < 200; i++) {
+        CHECK(late_blocks[i] && owned(late_blocks[i]));
+        free(late_blocks[i]);
+    }
+    pthread_key_delete(late_key);
+}
+
 int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "strict-double-free") == 0) return strict_child();
     RUN(malloc_is_the_shim);
@@ -545,5 +592,6 @@ int main(int argc, char** argv) {
     RUN(fork_under_load_does_not_deadlock);
     RUN(fork_child_writes_stay_private);
     RUN(exited_threads_blocks_stay_valid);
+    RUN(allocation_in_late_destructors_is_handed_on);
     return CHECK_SUMMARY();
 }
