@@ -217,12 +217,12 @@ export function renderSvg({ names, summaries, WORKLOADS, quick, reps, machine })
   }
   const vsMi = names.filter((wl) => WORKLOADS[wl].kind !== 'harness' && summaries[wl]?.mimalloc);
   if (vsMi.length) {
-    const one = [{ value: 1, label: 'mimalloc' }];
-    panel({ title: 'programs and server workloads: time vs mimalloc (rates inverted; lower is better)', yLabel: 'x mimalloc', linear: true, refLines: one, fmt: (v) => v.toFixed(2), groups: vsMi.map((wl) => ({ label: WORKLOADS[wl].short ?? WORKLOADS[wl].title, values: valuesOf(wl, (s) => s.vs_mimalloc?.time) })) });
-    panel({ title: 'programs and server workloads: peak RSS vs mimalloc (lower is better)', yLabel: 'x mimalloc', linear: true, refLines: one, fmt: (v) => v.toFixed(2), groups: vsMi.map((wl) => ({ label: WORKLOADS[wl].short ?? WORKLOADS[wl].title, values: valuesOf(wl, (s) => s.vs_mimalloc?.rss) })) });
+    const one = [{ value: 1, label: '' }];
+    panel({ title: 'programs and server workloads: time vs mimalloc (dashed: 1.0; rates inverted; lower is better)', yLabel: 'x mimalloc', linear: true, refLines: one, fmt: (v) => v.toFixed(2), groups: vsMi.map((wl) => ({ label: WORKLOADS[wl].short ?? WORKLOADS[wl].title, values: valuesOf(wl, (s) => s.vs_mimalloc?.time) })) });
+    panel({ title: 'programs and server workloads: peak RSS vs mimalloc (dashed: 1.0; lower is better)', yLabel: 'x mimalloc', linear: true, refLines: one, fmt: (v) => v.toFixed(2), groups: vsMi.map((wl) => ({ label: WORKLOADS[wl].short ?? WORKLOADS[wl].title, values: valuesOf(wl, (s) => s.vs_mimalloc?.rss) })) });
   }
   if (summaries.fit && Object.keys(summaries.fit).length) {
-    panel({ title: 'memory fit: usable bytes / requested bytes (lower is better)', yLabel: 'ratio', linear: true, refLines: [{ value: 1, label: '' }, { value: 1.15, label: 'target 1.15' }], fmt: (v) => v.toFixed(2), groups: FIT_COLUMNS.map(([k, label]) => ({ label, values: valuesOf('fit', (s) => s.fit[k]) })) });
+    panel({ title: 'memory fit: usable bytes / requested bytes (lower is better)', yLabel: 'ratio', linear: true, refLines: [{ value: 1, label: '' }, { value: 1.15, label: '1.15' }], fmt: (v) => v.toFixed(2), groups: FIT_COLUMNS.map(([k, label]) => ({ label, values: valuesOf('fit', (s) => s.fit[k]) })) });
   }
   const trendWl = ['prodcons', 'threads', 'xmalloc'].filter((wl) => summaries[wl] && Object.values(summaries[wl]).some((s) => s.rss_samples?.length));
   trendWl.forEach((wl, i) => {
