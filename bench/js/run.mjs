@@ -18,8 +18,11 @@
 //   --json                print the result document as JSON on stdout (tables go to stderr)
 //   --arena-only          run only the arena benchmarks (bench/js/arena.mjs)
 //   --no-arena            skip the arena benchmarks
-// The arena benchmarks run after this suite and write bench/results/<date>-js-arena.json
-// (with --json their document is printed only with --arena-only).
+//   --arrow-only          run only the Arrow benchmarks (bench/js/arrow.mjs)
+//   --no-arrow            skip the Arrow benchmarks
+// The arena benchmarks run after this suite and write bench/results/<date>-js-arena.json,
+// then the Arrow benchmarks bench/results/<date>-js-arrow.json (with --json
+// their documents are printed only with --arena-only / --arrow-only).
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +31,7 @@ import {
   machineInfo, machineLine, writeResults, parseBenchArgs, outputs, reportText, linePanel, legend, svgDoc, PALETTE,
 } from '../lib/common.mjs';
 import { runArenaSuite } from './arena.mjs';
+import { runArrowSuite } from './arrow.mjs';
 
 const CONTENDERS = ['offheap', 'offheap-checked', 'ArrayBuffer', 'allocUnsafe', 'allocUnsafeSlow'];
 const LABEL = {
@@ -57,10 +61,12 @@ function opsFor(size, quick) {
 const opts = parseBenchArgs(process.argv.slice(2), {
   defaults: { sizes: DEFAULT_SIZES },
   contenders: CONTENDERS,
-  usage: 'usage: npm run bench -- [--sizes 64,1k,4k,64k,1m,16m,64m] [--contenders ...] [--quick] [--reps N] [--json] [--arena-only | --no-arena]',
+  usage: 'usage: npm run bench -- [--sizes 64,1k,4k,64k,1m,16m,64m] [--contenders ...] [--quick] [--reps N] [--json] [--arena-only | --no-arena] [--arrow-only | --no-arrow]',
   extra(name, value, o) {
     if (name === '--arena-only') return (o.arena = 'only');
     if (name === '--no-arena') return (o.arena = 'no');
+    if (name === '--arrow-only') return (o.arrow = 'only');
+    if (name === '--no-arrow') return (o.arrow = 'no');
     if (name !== '--sizes') return false;
     o.sizes = value().split(',').filter(Boolean).map(parseSize);
     for (const size of o.sizes) if (!(size > 0)) throw new Error(`bad size ${size}`);
@@ -82,8 +88,26 @@ function arenaSuite() {
   writeResults('js-arena', doc, r.svg(doc.machine), { ...opts, json: opts.json && opts.arena === 'only' }, progress);
   return r.failures.length === 0;
 }
+
+/** The Arrow suite (bench/js/arrow.mjs): tables, targets, results file; false if anything failed. */
+function arrowSuite() {
+  const t = Date.now();
+  const r = runArrowSuite({ quick: opts.quick, reps: opts.reps, progress });
+  const text = reportText({
+    tables: r.tables, targets: r.targets, quick: opts.quick, failures: r.failures, skipped: {}, elapsed: (Date.now() - t) / 1000,
+    failureLabel: (f) => `arrow ${f.contender}`,
+  });
+  log(text.join('\n'));
+  const doc = { date: new Date().toISOString(), quick: opts.quick, reps: opts.reps, machine: machineInfo(), ...r.doc };
+  writeResults('js-arrow', doc, r.svg(doc.machine), { ...opts, json: opts.json && opts.arrow === 'only' }, progress);
+  return r.failures.length === 0;
+}
 if (opts.arena === 'only') {
   process.exitCode = arenaSuite() ? 0 : 1;
+  process.exit();
+}
+if (opts.arrow === 'only') {
+  process.exitCode = arrowSuite() ? 0 : 1;
   process.exit();
 }
 const CHILD = path.join(BENCH_DIR, 'js', 'child.mjs');
@@ -253,6 +277,7 @@ writeResults('js', doc, renderSvg(), opts, progress);
 // offheap must be measurable: a missing or failing offheap contender fails the run
 process.exitCode = failures.length || Object.keys(skipped).length ? 1 : 0;
 if (opts.arena !== 'no' && !arenaSuite()) process.exitCode = 1;
+if (opts.arrow !== 'no' && !arrowSuite()) process.exitCode = 1;
 
 function renderSvg() {
   const W = 980;
