@@ -5,10 +5,14 @@
  *
  * Model: every thread owns a heap (created on its first allocation). Small and
  * medium blocks (64 B .. 16 MiB) come from self-aligned 32 MiB pools managed as
- * a buddy system; a request of n bytes occupies the smallest power of two
- * >= max(n, 64) and is aligned to that size. Larger requests get their own
- * page-rounded mapping ("huge" blocks, 32 MiB aligned). Any thread may free
- * any block; frees from a non-owner are queued to the owner lock-free.
+ * a buddy system. A request of exactly 2^k >= 64 bytes occupies exactly 2^k
+ * bytes aligned to 2^k; any other request occupies its size class: 64, 128,
+ * 192 B, then 5/4, 6/4, 7/4 and 2 times a power of two up to 16 KiB (slots of
+ * runs, 64-byte aligned), then steps of 1/8 of a power of two, at least 4 KiB
+ * (blocks whose tail goes back to the buddy lists). Larger requests get
+ * their own page-rounded mapping ("huge" blocks, 32 MiB aligned). Any thread
+ * may free any block; frees from a non-owner are queued to the owner
+ * lock-free.
  *
  * File-backed memory (the swap fallback) lives in one unlinked file per swap
  * directory, whatever the number of mappings: at most 4 descriptors.
@@ -38,8 +42,7 @@ extern "C" {
 
 /* ---- allocation -------------------------------------------------------- */
 
-/* >= 64-byte aligned (pool blocks are aligned to their own size, huge blocks
- * to 32 MiB). Contents unspecified. NULL with errno EINVAL for 0 or
+/* >= 64-byte aligned (2^k blocks to their own size, huge blocks to 32 MiB). Contents unspecified. NULL with errno EINVAL for 0 or
  * > OFFHEAP_MAX_ALLOC, ENOMEM when no memory (anonymous or file-backed) can
  * be had; the heap stays usable either way. */
 void* offheap_alloc(size_t size);
@@ -63,12 +66,13 @@ void* offheap_alloc(size_t size);
  *    counter (bytes_live, remote_pending) stays exact. */
 int offheap_free(void* p);
 
-/* Block size of the live block starting at p (a power of two for pool
- * blocks, the page-rounded mapping for huge blocks); 0 if p is not a live
- * block start. */
+/* Block size of the live block starting at p (its size class for pool
+ * blocks, the page-rounded mapping for huge blocks, the file length for a
+ * mapped file); 0 if p is not a live block start. */
 size_t offheap_usable_size(const void* p);
 
-/* Resize. Shrinks and grows in place when the buddy system allows (growing
+/* Resize. Stays in place within the size class; a power-of-two block
+ * shrinks and grows in place to another power of two when the buddy system allows (growing
  * needs the buddies above to be free, and their disk reserved again if it was
  * given back), else allocates, copies and frees. p == NULL behaves like
  * offheap_alloc. On failure returns NULL (errno EINVAL: p is not a live
@@ -127,7 +131,7 @@ typedef struct offheap_stats {
     uint64_t bytes_cached;    /* free blocks held in slab caches */
     uint64_t heaps_live;      /* global stats: heaps owned by running threads */
     uint64_t heaps_pending;   /* global stats: exited threads' heaps not yet adopted */
-    uint64_t live_by_order[OFFHEAP_ORDER_COUNT]; /* live pool blocks of order 6..24 */
+    uint64_t live_by_order[OFFHEAP_ORDER_COUNT]; /* live pool blocks by the order their size rounds up to (6..24) */
 } offheap_stats_t;
 
 void offheap_stats(offheap_stats_t* out);        /* calling thread's heap (zeros if none) */

@@ -54,7 +54,7 @@ static void rebuild(buddy_t* b) {
         for (uintptr_t off = POOL_META_SIZE; off < OFFHEAP_POOL_SIZE;) {
             uint8_t s = state_load(base + off);
             if (STATE_IS_FREE(s)) list_push(b, base + off, STATE_ORDER(s));
-            off += s ? BLOCK(STATE_ORDER(s)) : BLOCK(GRANULE_SHIFT);
+            off += s ? BLOCK(STATE_SPAN_ORDER(s)) : BLOCK(GRANULE_SHIFT); /* a run: all its slots */
         }
     }
 }

@@ -1,8 +1,8 @@
 /* heap.c -- the public allocation entry points and the thread's heap.
  *
  * Fast paths (same thread, no locks, no atomic read-modify-write): alloc of
- * <= 64 KiB pops the slab cache; free reads the chunk entry and the block's
- * state byte, stores the new state and pushes the slab cache.
+ * <= 16 KiB pops its bin's cache (sizeclass.h); free reads the chunk entry
+ * and the block's state byte, stores the new state and pushes the cache.
  */
 #define _GNU_SOURCE
 #include "heap.h"
@@ -34,6 +34,7 @@ static void make_exit_key(void) { pthread_key_create(&exit_key, on_thread_exit);
 heap_t* heap_current_or_create(void) {
     if (tls_heap) return tls_heap;
     if (chunk_table_init() != 0) return NULL;
+    sizeclass_init(); /* before the first heap: the fast paths read its tables */
     config_load_env();
     pthread_once(&exit_key_once, make_exit_key);
     heap_t* h = heap_claim();
@@ -99,34 +100,58 @@ void* heap_take_block(heap_t* h, unsigned order, unsigned st) {
     return buddy_take(&h->buddy, order, st);
 }
 
-void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, unsigned order) {
-    count_free(h, order);
-    if (order <= SLAB_MAX_ORDER && h->slabs[order - SLAB_MIN_ORDER].cap) {
-        state_store(blk, STATE(order, ST_CACHED));
-        if (!slab_push(h, order, (void*)blk)) {
-            slab_overflow(h, order); /* full: half goes back to the buddy lists */
-            slab_push(h, order, (void*)blk);
-        }
+int block_bin(uintptr_t blk, uint8_t s, size_t* size) {
+    if (STATE_IS_SLOT(s)) {
+        const run_t* r = run_of_slot(blk, s);
+        *size = r->size;
+        return r->bin;
+    }
+    unsigned o = STATE_ORDER(s);
+    *size = o >= TRIM_MIN_HEAD_ORDER ? trimmed_size(blk, o) : (size_t)1 << o;
+    if (*size > BIN_MAX) return -1;
+    return *size == ((size_t)1 << o) ? (int)(o - OFFHEAP_MIN_ORDER) : (int)bin_of(*size);
+}
+
+void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, uint8_t s) {
+    size_t size;
+    int bin = block_bin(blk, s, &size);
+    state_store(blk, (uint8_t)((s & 31u) | (ST_CACHED << 5)));
+    count_free_size(h, size, order_of(size));
+    if (bin < 0) {
+        if (size == ((size_t)1 << STATE_ORDER(s))) buddy_give(&h->buddy, blk, STATE_ORDER(s));
+        else trimmed_give(h, blk, STATE_ORDER(s));
         return;
     }
-    buddy_give(&h->buddy, blk, order);
+    if (!h->slabs[bin].cap) {
+        bin_give(h, (unsigned)bin, blk);
+        return;
+    }
+    if (!slab_push(h, (unsigned)bin, (void*)blk)) {
+        slab_overflow(h, (unsigned)bin); /* full: half goes back */
+        slab_push(h, (unsigned)bin, (void*)blk);
+    }
+}
+
+/* A pool block (64 B .. 16 MiB) for n bytes, LIVE and counted, or NULL. */
+static void* pool_alloc(heap_t* h, size_t n) {
+    if (n <= BIN_MAX) {
+        unsigned bin = bin_of(n);
+        void* p = slab_pop(h, bin);
+        if (!p) p = slab_refill(h, bin);
+        if (p) count_alloc(h, bin);
+        return p;
+    }
+    size_t size = class_round(n);
+    unsigned o = order_of(size);
+    void* p = size == ((size_t)1 << o) ? heap_take_block(h, o, ST_LIVE) : trimmed_take(h, size, ST_LIVE);
+    if (p) count_alloc_size(h, size, o);
+    return p;
 }
 
 static void* alloc_in(heap_t* h, size_t n) {
-    void* p;
     heap_drain_inbox(h); /* keeps producer/consumer pairs bounded, huge blocks too */
     heap_tick(h);
-    if (n > ((size_t)1 << OFFHEAP_MAX_ORDER)) {
-        p = huge_alloc(h, n);
-    } else {
-        unsigned o = order_of(n);
-        if (o <= SLAB_MAX_ORDER) {
-            if (!(p = slab_pop(h, o))) p = slab_refill(h, o);
-        } else {
-            p = heap_take_block(h, o, ST_LIVE);
-        }
-        if (p) count_alloc(h, o);
-    }
+    void* p = n > ((size_t)1 << OFFHEAP_MAX_ORDER) ? huge_alloc(h, n) : pool_alloc(h, n);
     if (!p) errno = ENOMEM;
     return p;
 }
@@ -157,11 +182,11 @@ static __attribute__((noinline)) void* alloc_slow(heap_t* h, size_t n) {
 
 void* offheap_alloc(size_t n) {
     heap_t* h = tls_heap;
-    if (LIKELY(h != NULL) && LIKELY(n - 1 < ((size_t)1 << SLAB_MAX_ORDER))) {
-        unsigned o = order_of(n);
-        void* p = slab_pop(h, o);
+    if (LIKELY(h != NULL) && LIKELY(n - 1 < BIN_SMALL_MAX)) {
+        unsigned bin = bin_by_granule[(n + 63) >> 6];
+        void* p = slab_pop(h, bin);
         if (LIKELY(p != NULL)) {
-            count_alloc(h, o);
+            count_alloc(h, bin);
             return p;
         }
     }
@@ -186,6 +211,7 @@ int block_acquire(uintptr_t a, block_ref_t* r) {
         YIELD(FREE_AFTER_LOOKUP);
         if (!chunk_guard(c)) return 0; /* retired: an empty chunk, nothing live */
     }
+    r->block = (void*)a;
     /* kind after the guard: the entry may hold another chunk by now */
     uint8_t kind = atomic_load_explicit(&c->kind, ACQUIRE);
     if (kind == CHUNK_POOL && (a & POOL_MASK) >= POOL_META_SIZE) r->state = pool_state(a);
@@ -203,10 +229,14 @@ void block_release(block_ref_t* r) {
     else chunk_unguard(r->chunk);
 }
 
-static size_t block_size(chunk_t* c, uint8_t s) {
-    uint8_t kind = atomic_load_explicit(&c->kind, RELAXED);
-    if (kind == CHUNK_FILE) return (size_t)c->file_off; /* the file length */
-    return kind == CHUNK_HUGE ? c->size : (size_t)1 << STATE_ORDER(s);
+/* Size of the block whose state byte (r->state) read s: owner or guarded. */
+static size_t block_size(const block_ref_t* r, uint8_t s) {
+    uint8_t kind = atomic_load_explicit(&r->chunk->kind, RELAXED);
+    if (kind == CHUNK_FILE) return (size_t)r->chunk->file_off; /* the file length */
+    if (kind == CHUNK_HUGE) return r->chunk->size;
+    uintptr_t blk = (uintptr_t)r->block;
+    if (STATE_IS_SLOT(s)) return run_of_slot(blk, s)->size;
+    return STATE_ORDER(s) >= TRIM_MIN_HEAD_ORDER ? trimmed_size(blk, STATE_ORDER(s)) : (size_t)1 << STATE_ORDER(s);
 }
 
 static int free_owned_huge(heap_t* h, chunk_t* c) {
@@ -255,11 +285,13 @@ int offheap_free(void* p) {
          * the counters balance (remote.c). Every other double free is
          * detected. */
         atomic_store_explicit(st, STATE(o, ST_CACHED), RELAXED);
-        if (LIKELY(o <= SLAB_MAX_ORDER) && LIKELY(slab_push(h, o, p))) {
-            count_free(h, o);
+        /* small powers of two, and slots of runs: straight into the bin's cache */
+        int bin = o < TRIM_MIN_HEAD_ORDER ? (int)(o - OFFHEAP_MIN_ORDER) : STATE_IS_SLOT(s) ? run_of_slot(a, s)->bin : -1;
+        if (LIKELY(bin >= 0) && LIKELY(slab_push(h, (unsigned)bin, p))) {
+            count_free(h, (unsigned)bin);
             return OFFHEAP_OK;
         }
-        heap_free_owned_pool_block(h, a, o);
+        heap_free_owned_pool_block(h, a, s);
         heap_tick(h); /* a slow path at the top level, never inside a drain (purge.c) */
         return OFFHEAP_OK;
     }
@@ -270,7 +302,7 @@ size_t offheap_usable_size(const void* p) {
     block_ref_t r;
     if (!block_acquire((uintptr_t)p, &r)) return 0;
     uint8_t s = atomic_load_explicit(r.state, RELAXED);
-    size_t n = STATE_KIND(s) == ST_LIVE || STATE_KIND(s) == ST_TRANSIT ? block_size(r.chunk, s) : 0;
+    size_t n = STATE_KIND(s) == ST_LIVE || STATE_KIND(s) == ST_TRANSIT ? block_size(&r, s) : 0;
     block_release(&r);
     return n;
 }
@@ -296,8 +328,12 @@ static void* move_block(void* p, size_t old_size, size_t size) {
     return q;
 }
 
-/* Grows or shrinks an owned pool block in place when the buddy system
- * allows. The block is held in TRANSIT meanwhile, so a free from another
+/* The bytes a pool request of n (<= 16 MiB) occupies. */
+static size_t pool_size_for(size_t n) { return n <= BIN_MAX ? bin_table[bin_of(n)].size : class_round(n); }
+static int is_pow2(size_t n) { return (n & (n - 1)) == 0; }
+
+/* Grows or shrinks an owned buddy block (a power of two) to another power
+ * of two in place when the buddy system allows. The block is held in TRANSIT meanwhile, so a free from another
  * thread racing with the resize is refused (EINVAL) instead of being
  * overwritten. */
 enum resize_result { RESIZED, CANNOT_RESIZE, FREED_MEANWHILE };
@@ -312,8 +348,8 @@ static enum resize_result resize_in_place(heap_t* h, _Atomic uint8_t* st, uint8_
     else done = buddy_grow_in_place(&h->buddy, (uintptr_t)p, o, no);
     atomic_store_explicit(st, STATE(done ? no : o, ST_LIVE), RELEASE);
     if (!done) return CANNOT_RESIZE;
-    count_free(h, o);
-    count_alloc(h, no);
+    count_free_size(h, (size_t)1 << o, o);
+    count_alloc_size(h, (size_t)1 << no, no);
     counter_sub(&h->ct.alloc_count, 1);
     counter_sub(&h->ct.free_count, 1);
     return RESIZED;
@@ -333,15 +369,19 @@ void* offheap_realloc(void* p, size_t size) {
     /* under the guard (if not ours) the chunk stays mapped while we copy */
     void* q = NULL;
     uint8_t s = atomic_load_explicit(r.state, RELAXED);
-    size_t old_size = block_size(r.chunk, s), page = os_page_size();
+    size_t old_size = block_size(&r, s), page = os_page_size();
     int pool_block = r.state != &r.chunk->state;
     enum resize_result rr = CANNOT_RESIZE;
     if (STATE_KIND(s) != ST_LIVE || atomic_load_explicit(&r.chunk->kind, RELAXED) == CHUNK_FILE)
         rr = FREED_MEANWHILE; /* a mapped file is not resized (EINVAL) */
     else if (!pool_block && size > ((size_t)1 << OFFHEAP_MAX_ORDER) && ((size + page - 1) & ~(page - 1)) == old_size)
         rr = RESIZED; /* same huge mapping */
-    else if (pool_block && !r.guarded && size <= ((size_t)1 << OFFHEAP_MAX_ORDER))
-        rr = resize_in_place(tls_heap, r.state, s, p, size);
+    else if (pool_block && size <= ((size_t)1 << OFFHEAP_MAX_ORDER)) {
+        size_t new_size = pool_size_for(size);
+        int buddy_block = !STATE_IS_SLOT(s) && old_size == ((size_t)1 << STATE_ORDER(s));
+        if (new_size == old_size) rr = RESIZED; /* same size class */
+        else if (!r.guarded && buddy_block && is_pow2(new_size)) rr = resize_in_place(tls_heap, r.state, s, p, new_size);
+    }
     if (rr == RESIZED) q = p;
     else if (rr == CANNOT_RESIZE) q = move_block(p, old_size, size);
     else errno = EINVAL;

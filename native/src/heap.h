@@ -14,16 +14,14 @@
 #include "chunkmap.h"
 #include "offheap.h"
 #include "platform.h"
+#include "sizeclass.h"
 
 #ifndef OFFHEAP_MAX_HEAPS
 #define OFFHEAP_MAX_HEAPS 4096 /* concurrent heaps; more threads share the overflow heap */
 #endif
 
-#define SLAB_MIN_ORDER 6
-#define SLAB_MAX_ORDER 16 /* 64 B .. 64 KiB are cached per thread */
-#define SLAB_ORDERS    (SLAB_MAX_ORDER - SLAB_MIN_ORDER + 1)
-#define SLAB_MAX_ITEMS 4096u
-#define SLAB_STORAGE   16368u /* sum over orders of min(1 MiB >> o, SLAB_MAX_ITEMS) */
+/* Every bin (sizeclass.h: blocks of 64 B .. 64 KiB) is cached per thread. */
+#define SLAB_STORAGE 37171u /* sum over bins of bin_table[].cache_max (slab_setup checks) */
 
 typedef struct slab {
     _Atomic uint32_t count; /* written by the owner only; atomic for stats readers */
@@ -42,9 +40,10 @@ enum heap_status { HEAP_UNUSED = 0, HEAP_LIVE = 1, HEAP_PENDING = 2 };
 
 typedef struct heap {
     /* owner-only, hot */
-    slab_t slabs[SLAB_ORDERS];
+    slab_t slabs[BIN_COUNT];
     heap_counters_t ct;
     buddy_t buddy;
+    run_t* runs[BIN_RUN_COUNT]; /* runs with free slots, per run bin (run.c) */
     chunk_t* pools;       /* pools owned */
     chunk_t* huge_live;   /* live huge blocks owned */
     chunk_t* huge_cache;  /* freed huge mappings kept for reuse (MRU first) */
@@ -72,18 +71,25 @@ static inline unsigned order_of(size_t n) {
     return n <= 64 ? OFFHEAP_MIN_ORDER : (unsigned)(64 - __builtin_clzll((unsigned long long)(n - 1)));
 }
 
-/* Counting, owner only. */
-static inline void count_alloc(heap_t* h, unsigned order) {
-    uint64_t live = counter_get(&h->ct.bytes_live) + ((uint64_t)1 << order);
+/* Counting, owner only: a pool block of `size` bytes (live_by_order counts
+ * it under the order its size rounds up to). */
+static inline void count_alloc_size(heap_t* h, size_t size, unsigned count_order) {
+    uint64_t live = counter_get(&h->ct.bytes_live) + size;
     atomic_store_explicit(&h->ct.bytes_live, live, RELAXED);
     if (live > counter_get(&h->ct.bytes_peak)) atomic_store_explicit(&h->ct.bytes_peak, live, RELAXED);
     counter_add(&h->ct.alloc_count, 1);
-    counter_add(&h->ct.live_by_order[order - OFFHEAP_MIN_ORDER], 1);
+    counter_add(&h->ct.live_by_order[count_order - OFFHEAP_MIN_ORDER], 1);
 }
-static inline void count_free(heap_t* h, unsigned order) {
-    counter_sub(&h->ct.bytes_live, (uint64_t)1 << order);
+static inline void count_free_size(heap_t* h, size_t size, unsigned count_order) {
+    counter_sub(&h->ct.bytes_live, size);
     counter_add(&h->ct.free_count, 1);
-    counter_sub(&h->ct.live_by_order[order - OFFHEAP_MIN_ORDER], 1);
+    counter_sub(&h->ct.live_by_order[count_order - OFFHEAP_MIN_ORDER], 1);
+}
+static inline void count_alloc(heap_t* h, unsigned bin) {
+    count_alloc_size(h, bin_table[bin].size, bin_table[bin].count_order);
+}
+static inline void count_free(heap_t* h, unsigned bin) {
+    count_free_size(h, bin_table[bin].size, bin_table[bin].count_order);
 }
 
 /* A mapping (pool or huge) enters (+1) or leaves (-1) heap h's counters. */
@@ -96,21 +102,21 @@ static inline void count_mapping(heap_t* h, const chunk_t* c, int sign) {
     if (c->swap_file >= 0) counter_add(&h->ct.swap_pool_count, one);
 }
 
-/* Slab cache, owner only: a cached block of `order` made LIVE, or NULL. */
-static inline void* slab_pop(heap_t* h, unsigned order) {
-    slab_t* s = &h->slabs[order - SLAB_MIN_ORDER];
+/* Slab cache, owner only: a cached block of `bin` made LIVE, or NULL. */
+static inline void* slab_pop(heap_t* h, unsigned bin) {
+    slab_t* s = &h->slabs[bin];
     uint32_t k = atomic_load_explicit(&s->count, RELAXED);
     if (UNLIKELY(k == 0)) return NULL;
     void* p = s->items[--k];
     if (!p) __builtin_unreachable(); /* cached blocks are never NULL: lets callers skip a test */
     atomic_store_explicit(&s->count, k, RELAXED);
-    state_store((uintptr_t)p, STATE(order, ST_LIVE));
+    state_store((uintptr_t)p, STATE(bin_table[bin].live_low, ST_LIVE));
     counter_add(&h->ct.slab_hits, 1);
     return p;
 }
 /* Caches blk (its state already set to ST_CACHED); 0 when the cache is full. */
-static inline int slab_push(heap_t* h, unsigned order, void* blk) {
-    slab_t* s = &h->slabs[order - SLAB_MIN_ORDER];
+static inline int slab_push(heap_t* h, unsigned bin, void* blk) {
+    slab_t* s = &h->slabs[bin];
     uint32_t n = atomic_load_explicit(&s->count, RELAXED);
     if (UNLIKELY(n >= s->cap)) return 0;
     s->items[n] = blk;
@@ -125,6 +131,7 @@ heap_t* heap_current_or_create(void); /* NULL only when no heap can be had */
  * then, see chunkmap.h). */
 typedef struct block_ref {
     chunk_t* chunk;
+    void* block;            /* the block start */
     _Atomic uint8_t* state; /* the block's state byte */
     int guarded;
 } block_ref_t;
@@ -132,9 +139,13 @@ int  block_acquire(uintptr_t a, block_ref_t* r); /* 1: r is valid until block_re
 void block_release(block_ref_t* r);
 /* CAS of the block state kind from -> to; 0 or OFFHEAP_EINVAL. */
 int  block_transition(void* p, unsigned from, unsigned to);
-/* Frees a pool block of `order` that this heap owns (any non-free state):
- * into the slab cache, or back to the buddy lists. */
-void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, unsigned order);
+/* Frees a pool block this heap owns whose start byte read s (any state but
+ * free; its kind is not looked at): into its bin's cache, or back to its run
+ * or the buddy lists. */
+void heap_free_owned_pool_block(heap_t* h, uintptr_t blk, uint8_t s);
+/* The bin of the block starting at blk with state byte s, or -1 (no bin:
+ * larger than BIN_MAX); *size gets its size. Owner, or under a guard. */
+int  block_bin(uintptr_t blk, uint8_t s, size_t* size);
 /* The slow path: take a block of `order` from the buddy lists, draining the
  * inbox, adopting pending heaps and mapping a pool as needed. */
 void* heap_take_block(heap_t* h, unsigned order, unsigned st);
@@ -144,9 +155,36 @@ size_t heap_trim_pools(heap_t* h, unsigned keep_empty, unsigned idle_purges, uin
 
 /* slab.c */
 void slab_setup(heap_t* h);
-void* slab_refill(heap_t* h, unsigned order); /* one LIVE block, cache topped up; NULL if OOM */
-void slab_overflow(heap_t* h, unsigned order); /* cache full: give half back */
-uint64_t slab_flush(heap_t* h);                 /* everything back to the buddy lists */
+void* slab_refill(heap_t* h, unsigned bin); /* one LIVE block, cache topped up; NULL if OOM */
+void slab_overflow(heap_t* h, unsigned bin); /* cache full: give half back */
+uint64_t slab_flush(heap_t* h);              /* everything back to runs and buddy lists */
+/* A cached (ST_CACHED) block of `bin` back to its run or the buddy lists. */
+void bin_give(heap_t* h, unsigned bin, uintptr_t blk);
+
+/* run.c */
+/* Up to `want` free slots of run bin `bin` into out[] (ST_CACHED), from the
+ * runs with free slots (never maps); the count. */
+uint32_t run_take(heap_t* h, unsigned bin, void** out, uint32_t want);
+/* A new run of `bin`, every slot free, on the list; 0 when out of memory.
+ * It may drain the inbox, which may fill the bin's cache. */
+int run_add(heap_t* h, unsigned bin);
+/* A slot (ST_CACHED) back to its run; an emptied run goes back to the buddy lists. */
+void run_give(heap_t* h, uintptr_t slot);
+/* Releases listed runs with every slot free (a new run can stay unused when
+ * the drain that mapped it refilled the cache). */
+void run_release_empty(heap_t* h);
+/* Moves the runs lists of p to a (heap adoption). */
+void run_splice(heap_t* a, heap_t* p);
+
+/* trimmed.c */
+/* A LIVE trimmed block of `size` (a class_round() or trimmed-bin size, not a
+ * power of two) in state st, or NULL. */
+void* trimmed_take(heap_t* h, size_t size, unsigned st);
+/* Size of the block whose first piece starts at blk with order `order`
+ * (its pieces follow as ST_PIECE bytes); 1 << order for a buddy block. */
+size_t trimmed_size(uintptr_t blk, unsigned order);
+/* All pieces back to the buddy lists (the first one's byte: any non-free state). */
+void trimmed_give(heap_t* h, uintptr_t blk, unsigned order);
 
 /* huge.c */
 void* huge_alloc(heap_t* h, size_t size);

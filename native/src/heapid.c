@@ -48,6 +48,7 @@ static void reset(heap_t* h) {
     /* counters were moved out at adoption */
     memset(&h->ct, 0, sizeof h->ct);
     buddy_init(&h->buddy, h, &h->pools);
+    memset(h->runs, 0, sizeof h->runs); /* adoption moved them */
     slab_setup(h);
     h->pools = h->huge_live = h->huge_cache = NULL;
     h->huge_cache_bytes = 0;

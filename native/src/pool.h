@@ -1,10 +1,16 @@
 /* pool.h -- layout of a 32 MiB pool and the per-block state bytes.
  *
- * A pool is aligned to its size. Its first 512 KiB are metadata: a small
- * header, then one state byte per 64-byte granule of the pool (the bytes
- * that would describe the metadata region itself hold the header). Only the
- * byte of a block's first granule is meaningful; every other byte is 0, so an
- * interior pointer is recognised in O(1). Blocks carry no header of their own.
+ * A pool is aligned to its size. Its first 1 MiB is metadata: a small
+ * header, one state byte per 64-byte granule of the pool (the bytes that
+ * would describe the metadata region itself hold the header), then one run
+ * descriptor per 4 KiB of pool (run.c). Only the byte of a block's first
+ * granule is meaningful; every other byte is 0, so an interior pointer is
+ * recognised in O(1). Blocks carry no header of their own.
+ *
+ * Three kinds of block start (sizeclass.h): a buddy block (low 5 bits: its
+ * order, 6..24), a slot of a run (low bits: the run's order + RUN_CODE_BIAS,
+ * 25..31), and the first piece of a trimmed block (its order; the pieces
+ * after it are ST_PIECE bytes, never block starts).
  */
 #ifndef OFFHEAP_POOL_H
 #define OFFHEAP_POOL_H
@@ -12,8 +18,9 @@
 #include "chunkmap.h"
 #include "offheap.h"
 #include "platform.h"
+#include "sizeclass.h"
 
-#define POOL_META_ORDER 19
+#define POOL_META_ORDER 20
 #define POOL_META_SIZE  ((uintptr_t)1 << POOL_META_ORDER)
 #define POOL_MASK       ((uintptr_t)OFFHEAP_POOL_SIZE - 1)
 #define GRANULE_SHIFT   OFFHEAP_MIN_ORDER
@@ -26,12 +33,16 @@ enum block_state {
     ST_LIVE = 3,          /* allocated */
     ST_CACHED = 4,        /* in the owner's slab cache */
     ST_REMOTE = 5,        /* freed by another thread, queued to the owner */
-    ST_TRANSIT = 6        /* handed off (offheap_handoff), waiting for offheap_adopt */
+    ST_TRANSIT = 6,       /* handed off (offheap_handoff), waiting for offheap_adopt */
+    ST_PIECE = 7          /* a later piece of a trimmed block (low bits: the piece's order); not a block start */
 };
 #define STATE(order, st)  ((uint8_t)((order) | ((st) << 5)))
 #define STATE_ORDER(b)    ((unsigned)(b) & 31u)
 #define STATE_KIND(b)     ((unsigned)(b) >> 5)
 #define STATE_IS_FREE(b)  (STATE_KIND(b) == ST_FREE || STATE_KIND(b) == ST_FREE_RELEASED)
+#define STATE_IS_SLOT(b)  (STATE_ORDER(b) > OFFHEAP_MAX_ORDER)
+/* Bytes from this start to the next block start (a run: the whole run). */
+#define STATE_SPAN_ORDER(b) (STATE_IS_SLOT(b) ? STATE_ORDER(b) - RUN_CODE_BIAS : STATE_ORDER(b))
 
 /* Cross-thread frees mark the 64-byte line of state bytes (64 granules, 4 KiB
  * of pool) that holds a REMOTE block: a bit in remote_lines, and a bit per
@@ -47,7 +58,32 @@ typedef struct pool_header {
 _Static_assert(sizeof(pool_header_t) <= (POOL_META_SIZE >> GRANULE_SHIFT),
                "the pool header must fit in the state bytes the metadata region does not use");
 
+/* A run: a buddy block cut into equal slots of one size class (run.c). Its
+ * descriptor sits in the metadata region, out of reach of stale writes.
+ * Owner-only fields. */
+typedef struct run {
+    uint64_t free_mask;  /* slots neither live nor cached */
+    struct run* next;    /* the owner's runs of this bin with free slots */
+    struct run* prev;
+    uint32_t size;       /* slot size */
+    uint8_t bin;
+    uint8_t slots;
+    uint8_t listed;      /* on the owner's list */
+} run_t;
+#define POOL_RUN_DESC_OFF ((uintptr_t)OFFHEAP_POOL_SIZE >> GRANULE_SHIFT) /* after the state bytes */
+_Static_assert(POOL_RUN_DESC_OFF + (OFFHEAP_POOL_SIZE >> 12) * sizeof(run_t) <= POOL_META_SIZE,
+               "one run descriptor per 4 KiB of pool fits in the metadata region");
+
 static inline uintptr_t pool_base_of(uintptr_t a) { return a & ~POOL_MASK; }
+/* The descriptor of the run starting at run_base. */
+static inline run_t* run_at(uintptr_t run_base) {
+    uintptr_t base = pool_base_of(run_base);
+    return (run_t*)(base + POOL_RUN_DESC_OFF) + ((run_base - base) >> 12);
+}
+/* The run holding slot a, from the slot's state byte s. */
+static inline run_t* run_of_slot(uintptr_t a, uint8_t s) {
+    return run_at(a & ~(((uintptr_t)1 << STATE_SPAN_ORDER(s)) - 1));
+}
 static inline pool_header_t* pool_header(uintptr_t base) { return (pool_header_t*)base; }
 static inline _Atomic uint8_t* pool_state(uintptr_t a) {
     uintptr_t base = pool_base_of(a);

@@ -42,6 +42,7 @@ static uint64_t now_ms(void) {
 static void purge(heap_t* h) {
     h->purge_epoch++;
     heap_adopt_pending(h, UINT64_MAX);
+    run_release_empty(h);
     huge_trim_cache_since(h, config_huge_cache_bytes(), h->purge_epoch - 1, NULL);
     heap_trim_pools(h, 1, 1, NULL);
     buddy_release_pages(&h->buddy, 15, config_retain_bytes());

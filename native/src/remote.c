@@ -132,7 +132,7 @@ static uint64_t apply_line(heap_t* h, uintptr_t base, size_t line) {
          * block happens before we reuse it, even if its dirty bit comes later */
         uint8_t s = atomic_load_explicit(pool_state(blk), ACQUIRE);
         if (STATE_KIND(s) != ST_REMOTE) continue;
-        heap_free_owned_pool_block(h, blk, STATE_ORDER(s));
+        heap_free_owned_pool_block(h, blk, s);
         n++;
     }
     return n;
@@ -228,6 +228,7 @@ static void adopt(heap_t* a, heap_t* p) {
     p->huge_cache_bytes = 0;
     /* 2. free blocks (its slab caches were flushed when it detached) */
     buddy_splice(&a->buddy, &p->buddy);
+    run_splice(a, p);
     move_counters(a, p);
     YIELD(ADOPT_BEFORE_CLOSE);
     /* 3. close the inbox and apply what was queued */

@@ -1,58 +1,85 @@
-/* slab.c -- per-thread caches of small blocks (64 B .. 64 KiB): a hit is a
- * pop, a free to a non-full cache is a push; misses refill and overflows
- * drain in batches so the buddy lists are touched once per batch. */
+/* slab.c -- per-thread caches of blocks of every bin (64 B .. 64 KiB,
+ * sizeclass.h): a hit is a pop, a free to a non-full cache is a push; misses
+ * refill and overflows drain in batches so runs and buddy lists are touched
+ * once per batch. */
 #include "config.h"
 #include "heap.h"
-
-static uint32_t max_items(unsigned order) {
-    size_t n = (size_t)OFFHEAP_SLAB_BUDGET_MAX >> order;
-    return n < SLAB_MAX_ITEMS ? (uint32_t)n : SLAB_MAX_ITEMS;
-}
 
 void slab_setup(heap_t* h) {
     size_t budget = config_slab_budget();
     void** storage = h->slab_storage;
-    for (unsigned o = SLAB_MIN_ORDER; o <= SLAB_MAX_ORDER; o++) {
-        slab_t* s = &h->slabs[o - SLAB_MIN_ORDER];
-        uint32_t cap = (uint32_t)(budget >> o);
-        s->cap = cap < max_items(o) ? cap : max_items(o);
+    for (unsigned bin = 0; bin < BIN_COUNT; bin++) {
+        slab_t* s = &h->slabs[bin];
+        uint32_t most = bin_table[bin].cache_max;
+        if (storage + most > h->slab_storage + SLAB_STORAGE) most = 0; /* SLAB_STORAGE is exact: never */
+        uint32_t cap = (uint32_t)(budget / bin_table[bin].size);
+        s->cap = cap < most ? cap : most;
         s->items = storage;
-        storage += max_items(o);
+        storage += most;
         atomic_store_explicit(&s->count, 0, RELAXED);
     }
     h->slab_budget = (uint32_t)budget;
 }
 
-void* slab_refill(heap_t* h, unsigned order) {
-    slab_t* s = &h->slabs[order - SLAB_MIN_ORDER];
-    void* blk = heap_take_block(h, order, ST_LIVE);
-    if (!blk) return NULL;
-    uint32_t n = atomic_load_explicit(&s->count, RELAXED), target = s->cap / 2;
-    while (n < target) { /* top up from blocks already on the lists: no new pool */
-        void* extra = buddy_take(&h->buddy, order, ST_CACHED);
-        if (!extra) break;
-        s->items[n++] = extra;
+void bin_give(heap_t* h, unsigned bin, uintptr_t blk) {
+    const bin_info_t* b = &bin_table[bin];
+    if (b->kind == BIN_RUN) run_give(h, blk);
+    else if (b->kind == BIN_TRIM) trimmed_give(h, blk, b->live_low);
+    else buddy_give(&h->buddy, blk, b->count_order);
+}
+
+/* A block of `bin` in state st from the runs or buddy lists, or NULL. */
+static void* bin_take(heap_t* h, unsigned bin, unsigned st) {
+    const bin_info_t* b = &bin_table[bin];
+    if (b->kind == BIN_TRIM) return trimmed_take(h, b->size, st);
+    return heap_take_block(h, b->count_order, st);
+}
+
+void* slab_refill(heap_t* h, unsigned bin) {
+    slab_t* s = &h->slabs[bin];
+    uint32_t target = s->cap / 2 + 1, n;
+    void* blk;
+    if (bin_table[bin].kind == BIN_RUN) {
+        if (!h->runs[bin - BIN_RUN_FIRST]) {
+            if (!run_add(h, bin)) return NULL;
+            if ((blk = slab_pop(h, bin))) return blk; /* its drain refilled the cache */
+        }
+        n = atomic_load_explicit(&s->count, RELAXED);
+        n += run_take(h, bin, s->items + n, target > n ? target - n : 1) - 1;
+        blk = s->items[n];
+        state_store((uintptr_t)blk, STATE(bin_table[bin].live_low, ST_LIVE));
+    } else {
+        /* first: a drain inside may push to this very cache */
+        if (!(blk = bin_take(h, bin, ST_LIVE))) return NULL;
+        n = atomic_load_explicit(&s->count, RELAXED);
+        if (bin_table[bin].kind == BIN_POW2) /* top up from blocks already on the lists: no new pool */
+            for (unsigned o = bin_table[bin].count_order; n + 1 < target; n++) {
+                void* extra = buddy_take(&h->buddy, o, ST_CACHED);
+                if (!extra) break;
+                s->items[n] = extra;
+            }
     }
     atomic_store_explicit(&s->count, n, RELAXED);
     return blk;
 }
 
-void slab_overflow(heap_t* h, unsigned order) {
-    slab_t* s = &h->slabs[order - SLAB_MIN_ORDER];
+void slab_overflow(heap_t* h, unsigned bin) {
+    slab_t* s = &h->slabs[bin];
     uint32_t n = atomic_load_explicit(&s->count, RELAXED), keep = s->cap / 2;
-    while (n > keep) buddy_give(&h->buddy, (uintptr_t)s->items[--n], order);
+    while (n > keep) bin_give(h, bin, (uintptr_t)s->items[--n]);
     atomic_store_explicit(&s->count, n, RELAXED);
 }
 
 uint64_t slab_flush(heap_t* h) {
     uint64_t flushed = 0;
-    for (unsigned o = SLAB_MIN_ORDER; o <= SLAB_MAX_ORDER; o++) {
-        slab_t* s = &h->slabs[o - SLAB_MIN_ORDER];
+    for (unsigned bin = 0; bin < BIN_COUNT; bin++) {
+        slab_t* s = &h->slabs[bin];
         uint32_t n = atomic_load_explicit(&s->count, RELAXED);
         flushed += n;
-        while (n) buddy_give(&h->buddy, (uintptr_t)s->items[--n], o);
+        while (n) bin_give(h, bin, (uintptr_t)s->items[--n]);
         atomic_store_explicit(&s->count, 0, RELAXED);
     }
+    run_release_empty(h);
     /* pick up a budget changed by offheap_configure (cache is empty now) */
     if (config_slab_budget() != h->slab_budget) slab_setup(h);
     return flushed;

@@ -22,8 +22,8 @@ static void add_heap(offheap_stats_t* out, heap_t* h) {
     out->huge_bytes += counter_get(&ct->huge_bytes);
     out->remote_frees += counter_get(&ct->remote_frees);
     for (unsigned i = 0; i < OFFHEAP_ORDER_COUNT; i++) out->live_by_order[i] += counter_get(&ct->live_by_order[i]);
-    for (unsigned o = SLAB_MIN_ORDER; o <= SLAB_MAX_ORDER; o++)
-        out->bytes_cached += (uint64_t)atomic_load_explicit(&h->slabs[o - SLAB_MIN_ORDER].count, RELAXED) << o;
+    for (unsigned bin = 0; bin < BIN_COUNT; bin++)
+        out->bytes_cached += (uint64_t)atomic_load_explicit(&h->slabs[bin].count, RELAXED) * bin_table[bin].size;
 }
 
 void offheap_stats(offheap_stats_t* out) {

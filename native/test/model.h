@@ -2,8 +2,9 @@
  *
  * ASan cannot see inside our pools, so this model is the memory checker: it
  * keeps every live block (address, requested size, block size) sorted by
- * address, checks that a new block overlaps no live one, is aligned to its
- * block size and has the expected usable size, fills each block with a
+ * address, checks that a new block overlaps no live one, is aligned (a power
+ * of two to its size, any other to 64 B) and has the usable size of its size
+ * class (written here from the contract, not from the core's tables), fills each block with a
  * pattern derived from its address, and verifies the pattern at realloc and
  * free. Used by test_stress (random ops) and test_fuzz (ops from a fuzzer).
  */
@@ -59,12 +60,25 @@ static inline int model_intact(uintptr_t pattern_addr, uintptr_t addr, size_t si
     return 1;
 }
 
+/* The size class of a request (offheap.h, sizeclass.h): a power of two stays
+ * itself; up to 16 KiB the classes are 5/4, 6/4 and 7/4 of a power of two
+ * that are multiples of 64 B; above, steps of 1/8 of the lower power of two,
+ * at least 4 KiB; above 16 MiB whole pages. */
 static inline size_t model_expected_block(size_t size) {
     if (size > ((size_t)1 << OFFHEAP_MAX_ORDER)) return (size + 4095) & ~(size_t)4095;
-    size_t b = 64;
-    while (b < size) b <<= 1;
-    return b;
+    size_t p = 64;
+    while (p < size) p <<= 1;
+    size_t half = p / 2;
+    if (p == size || size <= 128) return p;
+    if (size <= 16384) {
+        for (size_t q = 5; q <= 7; q++)
+            if (half * q / 4 >= size && half * q % 256 == 0) return half * q / 4;
+        return p;
+    }
+    size_t step = half / 8 < 4096 ? 4096 : half / 8;
+    return (size + step - 1) / step * step;
 }
+static inline int model_is_pow2(size_t n) { return (n & (n - 1)) == 0; }
 
 static inline size_t model_find(model_t* m, uintptr_t addr) { /* first index with live[i].addr >= addr */
     size_t lo = 0, hi = m->count;
@@ -79,7 +93,7 @@ static inline size_t model_find(model_t* m, uintptr_t addr) { /* first index wit
 static inline void model_insert(model_t* m, uintptr_t addr, size_t size) {
     size_t block = offheap_usable_size((void*)addr);
     if (block != model_expected_block(size)) model_fail(m, "usable size is not the expected block size");
-    if (size <= ((size_t)1 << OFFHEAP_MAX_ORDER) ? addr % block : addr % OFFHEAP_POOL_SIZE)
+    if (size > ((size_t)1 << OFFHEAP_MAX_ORDER) ? addr % OFFHEAP_POOL_SIZE : addr % (model_is_pow2(block) ? block : 64))
         model_fail(m, "block not aligned to its size");
     size_t i = model_find(m, addr);
     if (i < m->count && m->live[i].addr < addr + block) model_fail(m, "overlaps the next live block");

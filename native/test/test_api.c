@@ -29,20 +29,44 @@ static void on_fresh_thread(void (*fn)(void)) {
     pthread_join(t, NULL);
 }
 
-static void sizes_round_to_powers_of_two_and_align(void) {
+static void sizes_take_their_class_and_align(void) {
     struct { size_t ask, block; } cases[] = {
-        {1, 64}, {63, 64}, {64, 64}, {65, 128}, {100, 128}, {4095, 4096}, {4096, 4096}, {4097, 8192},
-        {65536, 65536}, {MiB, MiB}, {MiB + 1, 2 * MiB}, {16 * MiB, 16 * MiB},
+        {1, 64}, {63, 64}, {64, 64}, {65, 128}, {100, 128}, {129, 192}, {193, 256}, {257, 320},
+        {4095, 4096}, {4096, 4096}, {4097, 5120}, {4104, 5120}, {4368, 5120}, {4112, 5120}, {5121, 6144},
+        {14337, 16384}, {16385, 20480}, {40000, 40960}, {65536, 65536}, {65537, 73728},
+        {MiB, MiB}, {MiB + 1, MiB + 128 * 1024}, {600 * 1024, 640 * 1024}, {16 * MiB - 1, 16 * MiB}, {16 * MiB, 16 * MiB},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         void* p = offheap_alloc(cases[i].ask);
         CHECK(p != NULL);
         CHECK_EQ(offheap_usable_size(p), cases[i].block);
-        CHECK_EQ((uintptr_t)p % cases[i].block, 0);
+        size_t b = cases[i].block;
+        CHECK_EQ((uintptr_t)p % ((b & (b - 1)) == 0 ? b : 64), 0); /* 2^k: aligned to itself; others: 64 B */
         memset(p, 0xAB, cases[i].ask);
         CHECK_EQ(offheap_free(p), 0);
         CHECK_EQ(offheap_usable_size(p), 0);
     }
+}
+
+/* Every request of 1 B .. 130 KiB: a power of two takes exactly itself, and
+ * any other size at most a quarter more (+64 B) beyond 256 B; every block is
+ * freed back and the heap ends empty. */
+static void every_size_rounds_by_less_than_a_quarter(void) {
+    size_t worst_pct = 0;
+    for (size_t n = 1; n <= 130 * 1024; n += n < 20000 ? 1 : 61) {
+        void* p = offheap_alloc(n);
+        size_t u = offheap_usable_size(p);
+        CHECK(p != NULL && u >= n);
+        if ((n & (n - 1)) == 0 && n >= 64) CHECK_EQ(u, n);
+        if (n > 256) CHECK(u <= n + n / 4 + 64);
+        else CHECK(u <= 256);
+        if (n > 256 && (u - n) * 100 / n > worst_pct) worst_pct = (u - n) * 100 / n;
+        CHECK_EQ(offheap_free(p), 0);
+    }
+    CHECK(worst_pct <= 25);
+    offheap_stats_t s;
+    offheap_stats(&s);
+    CHECK_EQ(s.bytes_live, 0);
 }
 
 static void zero_and_absurd_sizes_are_einval(void) {
@@ -175,11 +199,13 @@ static void realloc_in_place_and_moving_body(void) {
     offheap_stats(&s);
     CHECK_EQ(s.bytes_live, 256 << 10);
 
-    char* sh = offheap_realloc(g, 70 << 10); /* shrink in place: order 17 */
+    char* sh = offheap_realloc(g, 128 << 10); /* shrink in place: order 17 */
     CHECK(sh == p);
     CHECK_EQ(offheap_usable_size(sh), 128 << 10);
     offheap_stats(&s);
     CHECK_EQ(s.bytes_live, 128 << 10);
+    CHECK(offheap_realloc(sh, 125 << 10) == sh); /* the same class (120..128 KiB): nothing moves */
+    CHECK_EQ(offheap_usable_size(sh), 128 << 10);
 
     char* blocker = offheap_alloc(128 << 10); /* takes the upper buddy */
     CHECK(blocker == p + (128 << 10));
@@ -262,8 +288,8 @@ static void pinned_ranges_are_never_unmapped_body(void) {
     offheap_chunk_of(a, &ca);
     offheap_chunk_of(b, &cb);
     CHECK(ca.base != cb.base);
-    CHECK((char*)ca.data == (char*)ca.base + (512 << 10));
-    CHECK_EQ(ca.size, OFFHEAP_POOL_SIZE - (512 << 10));
+    CHECK((char*)ca.data == (char*)ca.base + MiB); /* 1 MiB of metadata */
+    CHECK_EQ(ca.size, OFFHEAP_POOL_SIZE - MiB);
     CHECK_EQ(offheap_pin(ca.base), 0);
     CHECK_EQ(offheap_pin(cb.base), 0);
     offheap_free(a);
@@ -417,7 +443,8 @@ static void slab_disabled_still_allocates_body(void) {
 static void slab_disabled_still_allocates(void) { on_fresh_thread(slab_disabled_still_allocates_body); }
 
 int main(void) {
-    RUN(sizes_round_to_powers_of_two_and_align);
+    RUN(sizes_take_their_class_and_align);
+    RUN(every_size_rounds_by_less_than_a_quarter);
     RUN(zero_and_absurd_sizes_are_einval);
     RUN(bad_frees_are_rejected_and_harmless);
     RUN(stats_count_block_sizes);

@@ -287,7 +287,7 @@ static void* owner_reallocs_parked(void* arg) {
     char* x = offheap_alloc(128 << 10); /* above the slab sizes: its buddy is free */
     memset(x, 7, 128 << 10);
     atomic_store(&shared_block, x);
-    char* y = offheap_realloc(x, 200 << 10); /* parks at REALLOC_RESIZING */
+    char* y = offheap_realloc(x, 256 << 10); /* parks at REALLOC_RESIZING */
     CHECK(y == x);                           /* grown in place */
     CHECK(y && y[(128 << 10) - 1] == 7);
     CHECK_EQ(offheap_usable_size(y), 256 << 10);
