@@ -22,9 +22,12 @@
         "native/src/pool.c",
         "native/src/purge.c",
         "native/src/remote.c",
+        "native/src/run.c",
+        "native/src/sizeclass.c",
         "native/src/slab.c",
         "native/src/stats.c",
-        "native/src/swap.c"
+        "native/src/swap.c",
+        "native/src/trimmed.c"
       ],
       "include_dirs": [
         "native/include"
