@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 /* glibc's own allocator, under names interposition does not touch */
-extern void* __libc_malloc(size_t n);
 extern void __libc_free(void* p);
 extern void* __libc_realloc(void* p, size_t n);
 extern void* __libc_memalign(size_t align, size_t n);
@@ -63,7 +62,6 @@ static NOINLINE void* alloc_zero_or_too_big(size_t n) {
     return NULL;
 }
 
-/* 1 .. OFFHEAP_MAX_ALLOC: the core fails only with ENOMEM (a tail call) */
 static size_t page_size(void) {
     static _Atomic size_t page;
     size_t p = atomic_load_explicit(&page, memory_order_relaxed);
@@ -71,6 +69,7 @@ static size_t page_size(void) {
     return p;
 }
 
+/* 1 .. OFFHEAP_MAX_ALLOC: the core fails only with ENOMEM (a tail call) */
 static inline void* alloc_bytes(size_t n) {
     if (LIKELY(n - 1 < OFFHEAP_MAX_ALLOC)) return offheap_alloc(n);
     return alloc_zero_or_too_big(n);
