@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type * as Arrow from 'apache-arrow';
 import { A, allBuffers, backing, oa } from './arrow-helpers';
 import { oh } from './helpers';
 
@@ -24,7 +25,7 @@ describe('fixed-width columns from allocArray', () => {
       for (let i = 0; i < n; i++) v[i] = K === BigInt64Array || K === BigUint64Array ? BigInt(i * 7) : (i * 7) % 100;
       cols[K.name] = v as unknown as ArrayBufferView;
     }
-    const t = A.makeTable(cols as never);
+    const t = A.makeTable(cols as never) as unknown as Arrow.Table;
     expect(t.numCols).toBe(kinds.length);
     for (const K of kinds) {
       const d = t.getChild(K.name)!.data[0]!;

@@ -33,7 +33,7 @@ function mixedTable(n: number) {
     a[i] = i;
     b[i] = i % 10;
   }
-  const src = A.tableFromArrays({
+  const src = new A.Table({
     d: A.vectorFromArray(Array.from({ length: n }, (_, i) => ['x', 'y', null][i % 3]), new A.Dictionary(new A.Utf8(), new A.Int32())),
   });
   const ipc = oa.readIPC(A.tableToIPC(src, 'file'));
