@@ -267,7 +267,7 @@ static void producer_consumer_of_every_size_runs_flat(void) {
     pthread_join(c, NULL);
     printf("  %lu frames of 64 B .. 20 MiB: mapped early %zu MiB, late %zu MiB\n", n, early >> 20, late >> 20);
     CHECK_EQ(atomic_load(&failures), 0);
-    CHECK(late <= early + 64 * MiB); /* a plateau, not a ramp */
+    CHECK(late <= early + 96 * MiB); /* a plateau (a few pools of drain lag), not a ramp (the old core: 4 GiB) */
     CHECK(late <= 512 * MiB);
     expect_process_empty();
 }
