@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // pool (worker_threads: a separate N-API env and heap per test file), since
 // users load offheap both ways. Packaging tests (source lists, npm pack +
 // install) do not depend on the pool and run once.
-const packaging = ['test/build-sources.test.ts', 'test/pack.test.ts', 'test/entry-points.test.ts'];
+const packaging = ['test/build-sources.test.ts', 'test/pack.test.ts', 'test/entry-points.test.ts', 'test/arrow-entry.test.ts'];
 
 export default defineConfig({
   test: {

@@ -68,6 +68,7 @@ describe.skipIf(cannot.length > 0)('npm pack (as a user runs it)', () => {
     for (const f of [
       'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'scripts/install.cjs',
       'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts',
+      'dist/arrow/index.js', 'dist/arrow/index.mjs', 'dist/arrow/index.d.ts', 'dist/arrow/index.d.mts',
       'native/include/offheap.h', 'native/binding/addon.cc',
       'prebuilds/linux-x64/offheap.glibc.node', 'prebuilds/linux-arm64/offheap.glibc.node',
     ]) {
@@ -109,7 +110,7 @@ describe.skipIf(cannot.length > 0)('npm pack (as a user runs it)', () => {
     expect(manifest.engines?.node).toBeTruthy();
   });
 
-  it('installs into an empty project with no compiler on PATH, loads the prebuild and works (alloc, free, worker hand-off, stats; CJS and ESM)', () => {
+  it('installs into an empty project with no compiler on PATH, loads the prebuild and works (alloc, free, worker hand-off, stats; CJS and ESM); offheap/arrow without apache-arrow says what to install', () => {
     const app = newApp('app');
     const bare = barePath(join(work, 'bare-check'), process.execPath);
     for (const c of ['cc', 'gcc', 'g++', 'c++', 'clang', 'make', 'python3']) {
@@ -135,6 +136,25 @@ describe.skipIf(cannot.length > 0)('npm pack (as a user runs it)', () => {
     );
     const e = JSON.parse(execFileSync(process.execPath, ['esm.mjs'], { cwd: app, encoding: 'utf8' }).trim());
     expect(e).toEqual({ same: true, err: 'function', allocCount: 1 });
+
+    // apache-arrow is an optional peer: npm did not install it, so offheap/arrow
+    // (ESM and CJS) fails saying what to install while offheap itself works.
+    expect(existsSync(join(app, 'node_modules', 'apache-arrow')), 'npm must not install the optional peer').toBe(false);
+    writeFileSync(
+      join(app, 'arrow.mjs'),
+      `import { createRequire } from 'node:module';
+       import { alloc, free } from 'offheap';
+       const out = {};
+       try { await import('offheap/arrow'); out.esm = 'loaded'; } catch (e) { out.esm = [e.code, e.message]; }
+       try { createRequire(import.meta.url)('offheap/arrow'); out.cjs = 'loaded'; } catch (e) { out.cjs = [e.code, e.message]; }
+       const v = alloc(16); v[15] = 9; out.main = v[15]; free(v);
+       console.log(JSON.stringify(out));`,
+    );
+    const a = JSON.parse(execFileSync(process.execPath, ['arrow.mjs'], { cwd: app, encoding: 'utf8' }).trim());
+    expect(a.main).toBe(9);
+    expect(a.esm[0]).toBe('ERR_MODULE_NOT_FOUND');
+    expect(a.cjs[0]).toBe('MODULE_NOT_FOUND');
+    for (const [, message] of [a.esm, a.cjs]) expect(message).toContain('npm install apache-arrow@21');
   }, 600_000);
 
   it('musl: the glibc prebuild is never picked; without a compiler, install fails saying what it needs', () => {
