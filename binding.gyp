@@ -13,6 +13,7 @@
         "native/src/buddy.c",
         "native/src/chunkmap.c",
         "native/src/config.c",
+        "native/src/forksafe.c",
         "native/src/handoff.c",
         "native/src/heap.c",
         "native/src/heapid.c",

@@ -1,6 +1,7 @@
 /* config.c -- process-wide settings. Writers take a mutex; readers of the
  * numeric budgets use relaxed atomics so the allocation paths never lock. */
 #define _GNU_SOURCE
+#include "forksafe.h"
 #include "config.h"
 #include "offheap.h"
 #include "platform.h"
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 
 static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
+void config_fork_lock(int take) { take ? pthread_mutex_lock(&config_lock) : pthread_mutex_unlock(&config_lock); }
 static char swap_dir[PATH_MAX];          /* "" = default, resolved lazily */
 static _Atomic int swap_policy = OFFHEAP_SWAP_AUTO;
 static _Atomic size_t slab_budget = OFFHEAP_SLAB_BUDGET_DEFAULT;

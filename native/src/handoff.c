@@ -13,6 +13,7 @@
  * never malloc, so the core stays usable under a malloc shim.
  */
 #define _GNU_SOURCE
+#include "forksafe.h"
 #include "heap.h"
 #include "pool.h"
 
@@ -25,6 +26,7 @@ typedef struct ticket_slot {
 } ticket_slot_t;
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+void handoff_fork_lock(int take) { take ? pthread_mutex_lock(&table_lock) : pthread_mutex_unlock(&table_lock); }
 static ticket_slot_t* table;
 static size_t capacity; /* a power of two, or 0 */
 static size_t used;

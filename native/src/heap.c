@@ -5,6 +5,7 @@
  * and the block's state byte, stores the new state and pushes the cache.
  */
 #define _GNU_SOURCE
+#include "forksafe.h"
 #include "heap.h"
 #include "config.h"
 #include "mapped.h"
@@ -23,6 +24,7 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
 /* Threads beyond OFFHEAP_MAX_HEAPS share one heap under this lock. */
 static pthread_mutex_t overflow_lock = PTHREAD_MUTEX_INITIALIZER;
+void heap_fork_lock(int take) { take ? pthread_mutex_lock(&overflow_lock) : pthread_mutex_unlock(&overflow_lock); }
 static heap_t* overflow_heap;
 
 static void on_thread_exit(void* h) {
@@ -35,6 +37,7 @@ heap_t* heap_current_or_create(void) {
     if (tls_heap) return tls_heap;
     if (chunk_table_init() != 0) return NULL;
     sizeclass_init(); /* before the first heap: the fast paths read its tables */
+    forksafe_install();
     config_load_env();
     pthread_once(&exit_key_once, make_exit_key);
     heap_t* h = heap_claim();

@@ -23,6 +23,7 @@
 #else
 #define _GNU_SOURCE
 #endif
+#include "forksafe.h"
 #include "swap.h"
 #include "config.h"
 #include "offheap.h"
@@ -53,6 +54,7 @@ typedef struct swap_file {
 } swap_file_t;
 
 static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
+void swap_fork_lock(int take) { take ? pthread_mutex_lock(&swap_lock) : pthread_mutex_unlock(&swap_lock); }
 static swap_file_t files[SWAP_MAX_FILES]; /* zero-initialised: no 256 KiB in the binary */
 static unsigned long name_counter;
 

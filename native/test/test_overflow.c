@@ -1,14 +1,19 @@
 /* test_overflow.c -- more threads than heap ids. Built with a core compiled
  * for OFFHEAP_MAX_HEAPS=64: 80 threads alive at once, the 16 without an id
- * share the overflow heap (under its lock), and blocks still cross freely. */
+ * share the overflow heap (under its lock), and blocks still cross freely.
+ * Also: fork() while another thread holds that lock (forksafe.c). */
 #define _GNU_SOURCE
 #include "check.h"
 #include "heap.h"
 #include "offheap.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define THREADS 80
 #define PER 100
@@ -56,7 +61,72 @@ static void threads_beyond_the_id_limit_share_a_heap(void) {
     CHECK_EQ(s.heaps_pending, 0);
 }
 
+/* ---- fork while the overflow heap's lock is held by another thread ---- */
+
+static _Atomic int fork_stop, holders_ready;
+static pthread_barrier_t ids_taken;
+
+static void* id_holder(void* arg) { /* keeps a heap id until the test ends */
+    (void)arg;
+    offheap_free(offheap_alloc(64));
+    pthread_barrier_wait(&ids_taken);
+    while (!atomic_load(&fork_stop)) usleep(1000);
+    return NULL;
+}
+
+static void* overflow_churn(void* arg) { /* takes and drops the overflow lock all the time */
+    (void)arg;
+    atomic_fetch_add(&holders_ready, 1);
+    while (!atomic_load(&fork_stop)) offheap_free(offheap_alloc(64 + (size_t)(rand() % 4000)));
+    return NULL;
+}
+
+/* 1 if the child exited 0 within 5 s; a child stuck on a lock is killed. */
+static int child_finished(pid_t pid) {
+    for (int i = 0; i < 500; i++) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return 0;
+}
+
+static _Atomic int fork_failures;
+static void* forker(void* arg) { /* a thread without an id: it allocates in the overflow heap too */
+    (void)arg;
+    for (int i = 0; i < 200; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            void* p = offheap_alloc(100); /* the overflow heap's lock, in the child */
+            _exit(p && offheap_free(p) == 0 ? 0 : 1);
+        }
+        if (pid < 0 || !child_finished(pid)) {
+            atomic_fetch_add(&fork_failures, 1);
+            break; /* one stuck child says it all */
+        }
+    }
+    return NULL;
+}
+
+static void fork_while_another_thread_holds_the_overflow_lock(void) {
+    pthread_t holders[OFFHEAP_MAX_HEAPS], churn, f;
+    pthread_barrier_init(&ids_taken, NULL, OFFHEAP_MAX_HEAPS + 1);
+    for (int i = 0; i < OFFHEAP_MAX_HEAPS; i++) pthread_create(&holders[i], NULL, id_holder, NULL);
+    pthread_barrier_wait(&ids_taken); /* with main's heap: every id is taken */
+    pthread_create(&churn, NULL, overflow_churn, NULL);
+    while (!atomic_load(&holders_ready)) usleep(100);
+    pthread_create(&f, NULL, forker, NULL);
+    pthread_join(f, NULL);
+    atomic_store(&fork_stop, 1);
+    pthread_join(churn, NULL);
+    for (int i = 0; i < OFFHEAP_MAX_HEAPS; i++) pthread_join(holders[i], NULL);
+    CHECK_EQ(atomic_load(&fork_failures), 0);
+}
+
 int main(void) {
     RUN(threads_beyond_the_id_limit_share_a_heap);
+    RUN(fork_while_another_thread_holds_the_overflow_lock);
     return CHECK_SUMMARY();
 }
