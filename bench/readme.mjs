@@ -30,7 +30,7 @@ const out = [];
 out.push(`Both suites run each contender in its own process, interleaved (A B C D, A B C D, ...), repeat, and report medians; every ratio compares numbers from the same run. Results: JSON in \`bench/results/<date>-{native,js}.json\`, charts in \`bench/results/{native,js}.svg\`.
 
 \`\`\`sh
-npm run bench:native                 # C allocators: offheap vs mimalloc, jemalloc, glibc (about 12 min)
+npm run bench:native                 # C allocators: offheap vs mimalloc, jemalloc, glibc (about 15 min)
 npm run bench:native -- --quick      # under a minute: smoke test (results go to bench/results/quick/)
 npm run bench:native -- --workloads small,prodcons --reps 9 --json   # a subset, more repetitions
 npm run bench:native -- --workloads sqlite,node,python,larson,mstress,xmalloc --threads 4
