@@ -57,6 +57,16 @@ const opts = parseBenchArgs(process.argv.slice(2), {
   },
 });
 const { log, progress } = outputs(opts);
+// LD_PRELOAD and wait4's ru_maxrss in KiB are Linux's: elsewhere only the harness runs
+if (process.platform !== 'linux') {
+  const preloaded = opts.workloads.filter((wl) => WORKLOADS[wl].kind !== 'harness');
+  if (opts.workloads !== WORKLOAD_NAMES && preloaded.length) {
+    console.error(`${preloaded.join(', ')}: the LD_PRELOAD workloads need Linux`);
+    process.exit(1);
+  }
+  opts.workloads = opts.workloads.filter((wl) => WORKLOADS[wl].kind === 'harness');
+  progress(`${process.platform}: running the harness workloads only (the program and server workloads need Linux's LD_PRELOAD)\n`);
+}
 const kinds = new Set(opts.workloads.map((w) => WORKLOADS[w].kind));
 
 // ---- build ----------------------------------------------------------------

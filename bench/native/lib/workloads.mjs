@@ -25,7 +25,7 @@ export const WORKLOADS = {
   large: { kind: 'harness', title: 'churn 16 B-1 MiB', desc: 'same thread, 10k live slots, free random slot + alloc random 16 B..1 MiB + write 1 byte', ops: 1_000_000, quick: 20_000, metric: nsPerOp },
   prodcons: { kind: 'harness', title: 'producer/consumer', desc: '1 producer allocates 16..4096 B and pushes through a 4096-entry SPSC ring, 1 consumer frees (100% cross-thread frees); runs 3 s, RSS sampled every 10 ms', ops: 1e12, quick: 200_000, maxSeconds: 3, quickMaxSeconds: 0.5, metric: nsPerOp },
   threads: { kind: 'harness', title: 'thread churn', desc: 'rounds of 4 short-lived threads, 5,000 ops each: alloc 16..4096 B, swap into a shared 10k-slot array, free the block found there (allocated by another, mostly exited, thread)', ops: 4_000_000, quick: 100_000, metric: nsPerOp },
-  fit: { kind: 'harness', title: 'memory fit', desc: '1,000 live blocks, a random one replaced per op, 200k ops per size distribution; request-weighted usable bytes / requested bytes (offheap_usable_size, mi_usable_size, malloc_usable_size)', ops: 200_000, quick: 20_000, reps: 1 },
+  fit: { kind: 'harness', title: 'memory fit', desc: '1,000 live blocks, a random one replaced per op, 200k ops per size distribution (deterministic: 1 repetition); request-weighted usable bytes / requested bytes (offheap_usable_size, mi_usable_size, malloc_usable_size)', ops: 200_000, quick: 20_000, reps: 1 },
 
   // ---- real programs under LD_PRELOAD ----
   sqlite: {
