@@ -127,7 +127,7 @@ describe('arena: large requests', () => {
     a.alloc(10);
     const big = a.alloc(100 * KiB);
     expect(big.length).toBe(100 * KiB);
-    expect(a.bytesReserved).toBe(4096 + 128 * KiB);
+    expect(a.bytesReserved).toBe(4096 + 104 * KiB); // 100 KiB takes its size class: steps of 8 KiB above 64 KiB
     big.fill(7);
     const small = a.alloc(10); // the bump pointer did not move past the large block
     expect(small.buffer === big.buffer && small.byteOffset > big.byteOffset && small.byteOffset < big.byteOffset + big.length).toBe(false);
