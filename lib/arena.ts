@@ -35,7 +35,7 @@ import type { TypedArray, TypedArrayConstructor } from './types';
 export interface ArenaOptions {
   /**
    * Bytes per chunk: an integer from 4096 (4 KiB) to 2^30 (1 GiB), rounded
-   * up to a power of two (what the block occupies anyway). Default 65536
+   * up to a power of two (a block of exactly that size). Default 65536
    * (64 KiB). Requests larger than a chunk get a block of their own.
    */
   chunkSize?: number;
