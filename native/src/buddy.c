@@ -7,9 +7,24 @@
 
 #define BLOCK(o) ((uintptr_t)1 << (o))
 
+/* Where a free block's links live: inside blocks below 4 KiB; for 4 KiB and
+ * up, in the descriptor of its first page in the pool's metadata region
+ * (pool.h: the slot a run would use; a page starts a run or a free block,
+ * never both). So a free large block touches none of its own pages: a tail
+ * given back or a half split off costs no memory, and purging can release
+ * every page of it. */
+static inline free_node_t* node_of(uintptr_t blk, unsigned order) {
+    return order >= BUDDY_OOB_ORDER ? (free_node_t*)run_at(blk) : (free_node_t*)blk;
+}
+static inline uintptr_t block_of(const free_node_t* n, unsigned order) {
+    if (order < BUDDY_OOB_ORDER) return (uintptr_t)n;
+    uintptr_t pool = (uintptr_t)n & ~POOL_MASK;
+    return pool + ((uintptr_t)((const run_t*)n - (const run_t*)(pool + POOL_RUN_DESC_OFF)) << 12);
+}
+
 static inline void list_push(buddy_t* b, uintptr_t blk, unsigned order) {
     free_node_t* head = &b->lists[order];
-    free_node_t* n = (free_node_t*)blk;
+    free_node_t* n = node_of(blk, order);
     n->prev = head;
     n->next = head->next;
     head->next->prev = n;
@@ -18,16 +33,18 @@ static inline void list_push(buddy_t* b, uintptr_t blk, unsigned order) {
 }
 
 static inline void list_unlink(buddy_t* b, uintptr_t blk, unsigned order) {
-    free_node_t* n = (free_node_t*)blk;
+    free_node_t* n = node_of(blk, order);
     n->prev->next = n->next;
     n->next->prev = n->prev;
     if (b->lists[order].next == &b->lists[order]) b->avail &= ~(1ull << order);
 }
 
 /* A link read from a free block is trusted only if it is this order's
- * sentinel or the start of a free block of this order in one of our pools. */
+ * sentinel or the start of a free block of this order in one of our pools.
+ * Links kept in the metadata region (4 KiB and up) are out of any view's
+ * reach, written by this file only: trusted as they are. */
 static int link_ok(const buddy_t* b, const free_node_t* n, unsigned order) {
-    if (n == &b->lists[order]) return 1;
+    if (n == &b->lists[order] || order >= BUDDY_OOB_ORDER) return 1;
     uintptr_t a = (uintptr_t)n;
     if (a & (BLOCK(order) - 1)) return 0;
     chunk_t* c = chunk_lookup(a);
@@ -40,7 +57,7 @@ static int link_ok(const buddy_t* b, const free_node_t* n, unsigned order) {
 
 /* blk (known free by its state byte) can be unlinked safely. */
 static int unlink_ok(const buddy_t* b, uintptr_t blk, unsigned order) {
-    const free_node_t* n = (const free_node_t*)blk;
+    const free_node_t* n = node_of(blk, order);
     return link_ok(b, n->prev, order) && link_ok(b, n->next, order) && n->prev->next == n && n->next->prev == n;
 }
 
@@ -89,10 +106,10 @@ static int make_usable(uintptr_t blk, unsigned order) {
  * any block that needs no new disk; 0 when there is none. */
 static uintptr_t pick(buddy_t* b, unsigned order) {
     free_node_t* head = &b->lists[order];
-    if (make_usable((uintptr_t)head->next, order) == 0) return (uintptr_t)head->next;
+    if (make_usable(block_of(head->next, order), order) == 0) return block_of(head->next, order);
     for (free_node_t* n = head->next->next; n != head; n = n->next) {
         if (!link_ok(b, n, order)) return 0; /* overwritten: the caller rebuilds */
-        if (make_usable((uintptr_t)n, order) == 0) return (uintptr_t)n;
+        if (make_usable(block_of(n, order), order) == 0) return block_of(n, order);
     }
     return 0;
 }
@@ -100,12 +117,13 @@ static uintptr_t pick(buddy_t* b, unsigned order) {
 void* buddy_take(buddy_t* b, unsigned order, unsigned st) {
     for (uint64_t fits = b->avail & (~0ull << order); fits; fits &= fits - 1) {
         unsigned o = (unsigned)__builtin_ctzll(fits);
-        uintptr_t blk = (uintptr_t)b->lists[o].next;
-        if (UNLIKELY(blk == (uintptr_t)&b->lists[o] || !link_ok(b, (free_node_t*)blk, o))) {
+        free_node_t* first = b->lists[o].next;
+        if (UNLIKELY(first == &b->lists[o] || !link_ok(b, first, o))) {
             rebuild(b);
             return buddy_take(b, order, st);
         }
-        if (UNLIKELY(!(blk = pick(b, o)))) continue; /* disk full for this order: a larger one may do */
+        uintptr_t blk = pick(b, o);
+        if (UNLIKELY(!blk)) continue; /* disk full for this order: a larger one may do */
         ensure_unlinkable(b, blk, o);
         list_unlink(b, blk, o);
         while (o > order) { /* split: the upper half goes back */
@@ -146,6 +164,12 @@ void buddy_give(buddy_t* b, uintptr_t blk, unsigned order) {
     }
     state_store(base + off, STATE(order, merged));
     list_push(b, base + off, order);
+}
+
+void buddy_put(buddy_t* b, uintptr_t blk, unsigned order) {
+    pool_header(pool_base_of(blk))->used_bytes -= BLOCK(order);
+    state_store(blk, STATE(order, ST_FREE));
+    list_push(b, blk, order);
 }
 
 void buddy_add_pool(buddy_t* b, uintptr_t base) {
@@ -217,15 +241,17 @@ size_t buddy_release_pages(buddy_t* b, unsigned min_order, size_t keep_resident)
                 rebuild(b);
                 return released + buddy_release_pages(b, min_order, keep_resident);
             }
-            uintptr_t blk = (uintptr_t)n;
+            uintptr_t blk = block_of(n, o);
             if (keep_resident >= BLOCK(o)) { /* hysteresis: the hottest stay resident */
                 keep_resident -= BLOCK(o);
                 continue;
             }
             /* Released again even if released before: parts may have been
-             * reused and merged back since, and an empty range costs little. */
+             * reused and merged back since, and an empty range costs little.
+             * Blocks whose links live inside them keep their first page. */
+            uintptr_t from = blk + (o >= BUDDY_OOB_ORDER ? 0 : page);
             chunk_t* c = chunk_lookup(blk);
-            released += os_release((void*)(blk + page), BLOCK(o) - page, c->swap_file, c->file_off + (blk + page - pool_base_of(blk)));
+            released += os_release((void*)from, blk + BLOCK(o) - from, c->swap_file, c->file_off + (from - pool_base_of(blk)));
             if (c->swap_file >= 0) state_store(blk, STATE(o, ST_FREE_RELEASED));
         }
     }

@@ -2,17 +2,21 @@
  * lists, an availability bitmask, split on take, coalesce on give. Owner
  * thread only.
  *
- * The links live inside the free blocks, where a script may still write
- * through a stale fast-mode view. So no link is trusted: before a block is
- * unlinked or followed, its neighbours must be this order's sentinel or free
- * blocks of this order in pools this heap owns, by their state bytes (which
- * script cannot reach), pointing back at it. If not, the lists are rebuilt
- * from the state bytes, and the operation goes on. */
+ * The links of blocks below 4 KiB live inside the free blocks, where a
+ * script may still write through a stale fast-mode view; those of larger
+ * blocks live in the pool's metadata region (buddy.c: node_of). No link is
+ * trusted: before a block is unlinked or followed, its neighbours must be
+ * this order's sentinel or free blocks of this order in pools this heap
+ * owns, by their state bytes (which script cannot reach), pointing back at
+ * it. If not, the lists are rebuilt from the state bytes, and the operation
+ * goes on. */
 #ifndef OFFHEAP_BUDDY_H
 #define OFFHEAP_BUDDY_H
 
 #include "offheap.h"
 #include "pool.h"
+
+#define BUDDY_OOB_ORDER 12 /* blocks of 4 KiB and up keep their links out of band */
 
 typedef struct free_node {
     struct free_node* next;
@@ -37,6 +41,10 @@ void* buddy_take(buddy_t* b, unsigned order, unsigned st);
 /* Returns a block (any state but free) to the lists, merging with free
  * buddies as far as possible. */
 void buddy_give(buddy_t* b, uintptr_t blk, unsigned order);
+
+/* Returns a block whose buddy is known to be in use (the tail of a block
+ * just split, with its disk reserved): no merge to look for. */
+void buddy_put(buddy_t* b, uintptr_t blk, unsigned order);
 
 /* Adds a freshly mapped pool: its space minus the metadata region as free
  * blocks of orders 19..24. */

@@ -17,6 +17,10 @@ static void give_piece(heap_t* h, uintptr_t piece, unsigned order) {
     buddy_give(&h->buddy, piece, order);
 }
 
+/* A tail cut off a block being taken: its buddy is part of that block, so
+ * there is nothing to merge with. */
+static void give_tail(heap_t* h, uintptr_t tail, unsigned order) { buddy_put(&h->buddy, tail, order); }
+
 void* trimmed_take(heap_t* h, size_t size, unsigned st) {
     unsigned o = order_of(size);
     uintptr_t blk = (uintptr_t)heap_take_block(h, o, st);
@@ -30,9 +34,9 @@ void* trimmed_take(heap_t* h, size_t size, unsigned st) {
             first = 0;
             at += half;
             keep -= half;
-            if (!keep) give_piece(h, at, o);
+            if (!keep) give_tail(h, at, o);
         } else { /* the upper half is tail */
-            give_piece(h, at + half, o);
+            give_tail(h, at + half, o);
         }
     }
     return (void*)blk;

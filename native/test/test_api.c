@@ -69,6 +69,36 @@ static void every_size_rounds_by_less_than_a_quarter(void) {
     CHECK_EQ(s.bytes_live, 0);
 }
 
+/* Slots of a run and trimmed blocks refuse what buddy blocks refuse: a
+ * pointer inside a slot, a pointer to a trimmed block's later piece, a double
+ * free; and a slot next to a freed one stays intact. */
+static void class_blocks_refuse_bad_frees(void) {
+    char* a = offheap_alloc(5000); /* run slots of 5120 */
+    char* b = offheap_alloc(5000);
+    memset(a, 1, 5000);
+    memset(b, 2, 5000);
+    CHECK_EQ(offheap_usable_size(a), 5120);
+    CHECK_EQ(offheap_free(a + 64), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free(a), 0);
+    CHECK_EQ(offheap_free(a), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_usable_size(a), 0);
+    CHECK(b[0] == 2 && b[4999] == 2);
+    CHECK(offheap_realloc(a, 100) == NULL && errno == EINVAL); /* freed: refused, nothing moves */
+    CHECK_EQ(offheap_free(b), 0);
+
+    char* t = offheap_alloc(600 * 1024); /* trimmed: 512 KiB + 128 KiB pieces */
+    CHECK_EQ(offheap_usable_size(t), 640 * 1024);
+    memset(t, 3, 600 * 1024);
+    CHECK_EQ(offheap_free(t + 512 * 1024), OFFHEAP_EINVAL); /* its second piece starts no block */
+    CHECK_EQ(offheap_usable_size(t + 512 * 1024), 0);
+    CHECK_EQ(offheap_free(t + 640 * 1024), OFFHEAP_EINVAL); /* the tail went back: free, not live */
+    char* u = offheap_alloc(128 * 1024); /* may take the tail given back */
+    CHECK(u != NULL && (u >= t + 640 * 1024 || u + 128 * 1024 <= t)); /* never inside the block */
+    CHECK_EQ(offheap_free(t), 0);
+    CHECK_EQ(offheap_free(t), OFFHEAP_EINVAL);
+    CHECK_EQ(offheap_free(u), 0);
+}
+
 static void zero_and_absurd_sizes_are_einval(void) {
     errno = 0;
     CHECK(offheap_alloc(0) == NULL);
@@ -304,16 +334,31 @@ static void pinned_ranges_are_never_unmapped_body(void) {
 static void pinned_ranges_are_never_unmapped(void) { on_fresh_thread(pinned_ranges_are_never_unmapped_body); }
 
 /* What a stale fast-mode view can do: write into blocks after they were
- * freed, over the free-list links inside them. The core must notice, rebuild
- * its lists from the state bytes and stay sound. */
+ * freed. Blocks of 4 KiB and up keep their free-list links in the metadata
+ * region, out of reach; smaller ones hold them inside, and the core must
+ * notice the overwrite, rebuild its lists from the state bytes and stay
+ * sound. */
 static void stale_writes_into_free_blocks_are_survived_body(void) {
     enum { N = 64 };
     char* blocks[N];
     for (int i = 0; i < N; i++) blocks[i] = offheap_alloc((size_t)(128 << 10) << (i % 4)); /* not slab-cached */
     for (int i = 0; i < N; i += 2) CHECK_EQ(offheap_free(blocks[i]), 0);
-    for (int i = 0; i < N; i += 2) memset(blocks[i], 0xA5, 64); /* use after free: links overwritten */
-    for (int i = 1; i < N; i += 2) CHECK_EQ(offheap_free(blocks[i]), 0); /* coalescing reads them */
+    for (int i = 0; i < N; i += 2) memset(blocks[i], 0xA5, 64); /* use after free */
+    for (int i = 1; i < N; i += 2) CHECK_EQ(offheap_free(blocks[i]), 0); /* coalescing reads the links */
+    CHECK_EQ(tls_heap->buddy.repairs, 0); /* nothing to repair: no link lives in them */
+
+    offheap_config_t no_cache = {.set = OFFHEAP_CFG_SLAB_BUDGET, .slab_budget = 0}, saved;
+    offheap_get_config(&saved);
+    CHECK_EQ(offheap_configure(&no_cache), 0);
+    offheap_gc(); /* empties the caches and applies the budget */
+    for (int i = 0; i < N; i++) blocks[i] = offheap_alloc(1024); /* straight from the buddy lists */
+    for (int i = 0; i < N; i += 2) CHECK_EQ(offheap_free(blocks[i]), 0);
+    for (int i = 0; i < N; i += 2) memset(blocks[i], 0xA5, 64); /* links inside overwritten */
+    for (int i = 1; i < N; i += 2) CHECK_EQ(offheap_free(blocks[i]), 0);
     CHECK(tls_heap->buddy.repairs >= 1);
+    saved.set = OFFHEAP_CFG_SLAB_BUDGET;
+    CHECK_EQ(offheap_configure(&saved), 0);
+    offheap_gc();
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < N; i++) {
             blocks[i] = offheap_alloc((size_t)(64 << 10) << (i % 5));
@@ -446,6 +491,7 @@ int main(void) {
     RUN(sizes_take_their_class_and_align);
     RUN(every_size_rounds_by_less_than_a_quarter);
     RUN(zero_and_absurd_sizes_are_einval);
+    RUN(class_blocks_refuse_bad_frees);
     RUN(bad_frees_are_rejected_and_harmless);
     RUN(stats_count_block_sizes);
     RUN(exact_fit_for_powers_of_two);
