@@ -27,6 +27,10 @@ typedef struct slab {
     _Atomic uint32_t count; /* written by the owner only; atomic for stats readers */
     uint32_t cap;           /* from the byte budget */
     void** items;           /* LIFO stack of ST_CACHED blocks */
+    /* copies of the bin's bin_table entry: the fast paths read one line */
+    uint32_t size;
+    uint8_t live_state;     /* a live block's state byte */
+    uint8_t count_order;
 } slab_t;
 
 typedef struct heap_counters {
@@ -86,10 +90,10 @@ static inline void count_free_size(heap_t* h, size_t size, unsigned count_order)
     counter_sub(&h->ct.live_by_order[count_order - OFFHEAP_MIN_ORDER], 1);
 }
 static inline void count_alloc(heap_t* h, unsigned bin) {
-    count_alloc_size(h, bin_table[bin].size, bin_table[bin].count_order);
+    count_alloc_size(h, h->slabs[bin].size, h->slabs[bin].count_order);
 }
 static inline void count_free(heap_t* h, unsigned bin) {
-    count_free_size(h, bin_table[bin].size, bin_table[bin].count_order);
+    count_free_size(h, h->slabs[bin].size, h->slabs[bin].count_order);
 }
 
 /* A mapping (pool or huge) enters (+1) or leaves (-1) heap h's counters. */
@@ -110,7 +114,7 @@ static inline void* slab_pop(heap_t* h, unsigned bin) {
     void* p = s->items[--k];
     if (!p) __builtin_unreachable(); /* cached blocks are never NULL: lets callers skip a test */
     atomic_store_explicit(&s->count, k, RELAXED);
-    state_store((uintptr_t)p, STATE(bin_table[bin].live_low, ST_LIVE));
+    state_store((uintptr_t)p, s->live_state);
     counter_add(&h->ct.slab_hits, 1);
     return p;
 }

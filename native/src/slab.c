@@ -14,6 +14,9 @@ void slab_setup(heap_t* h) {
         if (storage + most > h->slab_storage + SLAB_STORAGE) most = 0; /* SLAB_STORAGE is exact: never */
         uint32_t cap = (uint32_t)(budget / bin_table[bin].size);
         s->cap = cap < most ? cap : most;
+        s->size = bin_table[bin].size;
+        s->live_state = STATE(bin_table[bin].live_low, ST_LIVE);
+        s->count_order = bin_table[bin].count_order;
         s->items = storage;
         storage += most;
         atomic_store_explicit(&s->count, 0, RELAXED);
