@@ -11,9 +11,11 @@ import {
   gc,
   getConfig,
   handleOf,
+  mapFile,
   stats,
   type GcReport,
   type HeapStats,
+  type MapFileOptions,
   type OffheapErrorCode,
   type OffheapHandle,
 } from 'offheap';
@@ -39,6 +41,10 @@ free(back);
 free(b);
 free(c);
 free(u8);
+const mapOptions: MapFileOptions = { mode: 'copy' };
+const mapped: Uint8Array = mapFile('/etc/hostname', mapOptions);
+free(mapFile(new URL('file:///etc/hostname'), { mode: 'read' }));
+free(mapped);
 try {
   free(a);
 } catch (e) {
@@ -55,6 +61,8 @@ allocArray(Array, 3);
 stats('global');
 // @ts-expect-error: unknown option
 configure({ swapdir: '/tmp' });
+// @ts-expect-error: modes are 'read' | 'copy' | 'write'
+mapFile('/etc/hostname', { mode: 'append' });
 void n;
 void generation;
 void detachedCode;
