@@ -102,7 +102,7 @@ static void calloc_overflow_is_enomem(void) {
 }
 
 static void calloc_recycled(void) {
-    size_t sizes[] = {1, 64, 100, 4096, 5000, 65536, MiB + 1, 20 * MiB, 40 * MiB + 123};
+    size_t sizes[] = {1, 64, 100, 4096, 5000, 65536, MiB - 1, MiB, MiB + 1, 3 * MiB / 2 + 5, 2 * MiB, 20 * MiB, 40 * MiB + 123};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t n = sizes[i];
         unsigned char* p = malloc(n);
