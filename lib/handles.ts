@@ -77,23 +77,29 @@ export function handleOf(view: ArrayBufferView): OffheapHandle {
  *   is malformed, forged or edited, from another process, already adopted,
  *   or whose block was freed (even if its address has been reused since)
  */
-export function adopt(handle: OffheapHandle): Uint8Array;
-export function adopt<T extends TypedArray>(handle: OffheapHandle, ctor: TypedArrayConstructor<T>): T;
-export function adopt(handle: OffheapHandle, ctor: TypedArrayConstructor<TypedArray> = Uint8Array): TypedArray {
-  if (handle === null || typeof handle !== 'object') {
-    throw argType(`adopt() needs a handle object from handleOf(), received ${describe(handle)}`);
-  }
-  checkTypedArrayCtor('adopt()', ctor);
-  // Each field is read exactly once: a getter or Proxy cannot show one value
-  // to the checks and another to the binding.
-  const h = handle as unknown as Record<string, unknown>;
-  const marker = h.offheap;
+/** The checked fields of a block handle (or of a table handle's layout block). */
+export interface HandleFields {
+  address: number;
+  byteLength: number;
+  pid: number;
+  ticket: number;
+  tag: number;
+}
+
+/**
+ * Reads a handle's fields exactly once each (a getter or Proxy cannot show
+ * one value to the checks and another to the binding) and checks them:
+ * `marker` must be 1, the numbers integers in range, the pid this process's.
+ */
+export function readHandleFields(handle: object, marker: 'offheap' | 'offheapTable'): HandleFields {
+  const h = handle as Record<string, unknown>;
+  const mark = h[marker];
   const address = h.address;
   const byteLength = h.byteLength;
   const pid = h.pid;
   const ticket = h.ticket;
   const tag = h.tag;
-  if (marker !== 1) throw invalidHandle('not an offheap handle (missing offheap: 1)');
+  if (mark !== 1) throw invalidHandle(`not ${marker === 'offheap' ? 'an offheap' : 'a table'} handle (missing ${marker}: 1)`);
   if (typeof address !== 'number' || typeof byteLength !== 'number' || typeof pid !== 'number' ||
       typeof ticket !== 'number' || typeof tag !== 'number') {
     throw invalidHandle('address, byteLength, pid, ticket and tag must be numbers');
@@ -103,6 +109,17 @@ export function adopt(handle: OffheapHandle, ctor: TypedArrayConstructor<TypedAr
     throw invalidHandle(`bad address ${address}, byteLength ${byteLength} or ticket ${ticket}`);
   }
   if (pid !== process.pid) throw invalidHandle(`it belongs to process ${pid}, this is ${process.pid}`);
+  return { address, byteLength, pid, ticket, tag };
+}
+
+export function adopt(handle: OffheapHandle): Uint8Array;
+export function adopt<T extends TypedArray>(handle: OffheapHandle, ctor: TypedArrayConstructor<T>): T;
+export function adopt(handle: OffheapHandle, ctor: TypedArrayConstructor<TypedArray> = Uint8Array): TypedArray {
+  if (handle === null || typeof handle !== 'object') {
+    throw argType(`adopt() needs a handle object from handleOf(), received ${describe(handle)}`);
+  }
+  checkTypedArrayCtor('adopt()', ctor);
+  const { address, byteLength, ticket, tag } = readHandleFields(handle, 'offheap');
   const bpe = ctor.BYTES_PER_ELEMENT;
   if (byteLength % bpe !== 0) {
     throw argValue(`adopt(): byteLength ${byteLength} is not a multiple of ${ctor.name}.BYTES_PER_ELEMENT`, 'range');

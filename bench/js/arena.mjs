@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
   BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtRatio, fmtSize, mdTable, barPanel, legend, svgDoc, machineLine, PALETTE,
+  childResult,
 } from '../lib/common.mjs';
 
 const CHILD = path.join(BENCH_DIR, 'js', 'arena-child.mjs');
@@ -44,15 +45,7 @@ function runChild(pattern, contender, size, ops, minMs) {
     encoding: 'utf8',
     timeout: 5 * 60 * 1000,
   });
-  let parsed;
-  try {
-    parsed = JSON.parse((r.stdout || '').trim().split('\n').pop());
-  } catch {}
-  if (r.status !== 0 || r.error || !parsed || parsed.error) {
-    const why = parsed?.error || (r.error ? String(r.error) : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`);
-    return { error: why.split('\n')[0] };
-  }
-  return parsed;
+  return childResult(r, 0);
 }
 
 function summarize(rs) {

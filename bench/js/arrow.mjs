@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BENCH_DIR, ROOT_DIR, median, spreadPct, fmtRatio, mdTable, barPanel, legend, svgDoc, machineLine, PALETTE,
+  childResult,
 } from '../lib/common.mjs';
 
 const CHILD = path.join(BENCH_DIR, 'js', 'arrow-child.mjs');
@@ -36,16 +37,7 @@ function runChild(contender, file, rows, batchRows) {
     encoding: 'utf8',
     timeout: 10 * 60 * 1000,
   });
-  let parsed;
-  try {
-    parsed = JSON.parse((r.stdout || '').trim().split('\n').pop());
-  } catch {}
-  if (r.status !== 0 || r.error || !parsed || parsed.error) {
-    const why = parsed?.error || (r.error ? String(r.error) : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`);
-    const err = (r.stderr || '').trim().split('\n').slice(-3).join(' | ');
-    return { error: `${why.split('\n')[0]}${err ? ` [stderr: ${err}]` : ''}` };
-  }
-  return parsed;
+  return childResult(r);
 }
 
 function summarize(rs) {

@@ -29,6 +29,7 @@ import path from 'node:path';
 import {
   BENCH_DIR, ROOT_DIR, median, spreadPct, fmtNs, fmtMiB, fmtRatio, fmtSize, parseSize, mdTable,
   machineInfo, machineLine, writeResults, parseBenchArgs, outputs, reportText, linePanel, legend, svgDoc, PALETTE,
+  childResult,
 } from '../lib/common.mjs';
 import { runArenaSuite } from './arena.mjs';
 import { runArrowSuite } from './arrow.mjs';
@@ -120,16 +121,7 @@ function runChild(contender, size) {
     timeout: 10 * 60 * 1000,
     maxBuffer: 16 << 20,
   });
-  let parsed;
-  try {
-    parsed = JSON.parse((r.stdout || '').trim().split('\n').pop());
-  } catch {}
-  if (r.status !== 0 || r.error || !parsed || parsed.error) {
-    const why = parsed?.error || (r.error ? String(r.error) : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`);
-    const err = (r.stderr || '').trim().split('\n').slice(-4).join(' | ');
-    return { error: `${why.split('\n')[0]}${err ? ` [stderr: ${err}]` : ''}` };
-  }
-  return parsed;
+  return childResult(r, 4);
 }
 
 const machine = machineInfo();

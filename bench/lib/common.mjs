@@ -383,3 +383,21 @@ export function svgDoc(width, height, body, subtitle) {
     '',
   ].join('\n');
 }
+
+/**
+ * The JSON result a benchmark child printed on its last stdout line (spawnSync
+ * result `r`), or `{ error }` saying why there is none (its own error, the
+ * signal or exit code, and the last `stderrLines` lines of its stderr).
+ */
+export function childResult(r, stderrLines = 3) {
+  let parsed;
+  try {
+    parsed = JSON.parse((r.stdout || '').trim().split('\n').pop());
+  } catch {}
+  if (r.status !== 0 || r.error || !parsed || parsed.error) {
+    const why = parsed?.error || (r.error ? String(r.error) : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`);
+    const err = stderrLines ? (r.stderr || '').trim().split('\n').slice(-stderrLines).join(' | ') : '';
+    return { error: `${why.split('\n')[0]}${err ? ` [stderr: ${err}]` : ''}` };
+  }
+  return parsed;
+}

@@ -9,7 +9,7 @@
  * a view into an adopted block, nothing is copied. If anything fails, every
  * block taken so far is freed, so a failed adoption leaks nothing.
  */
-import { MAX_REQUEST } from '../constants';
+import { readHandleFields } from '../handles';
 import { argType, describe, invalidHandle } from '../errors';
 import { adoptOwn, freeOwn } from './blocks';
 import { COPIED, EMPTY, KINDS, read, type BlockRef } from './layout';
@@ -130,24 +130,7 @@ function readHandle(handle: unknown): OffheapTableHandle {
   if (handle === null || typeof handle !== 'object') {
     throw argType(`adoptTable() needs a handle object from handleOfTable(), received ${describe(handle)}`);
   }
-  const h = handle as Record<string, unknown>;
-  const marker = h.offheapTable;
-  const address = h.address;
-  const byteLength = h.byteLength;
-  const pid = h.pid;
-  const ticket = h.ticket;
-  const tag = h.tag;
-  if (marker !== 1) throw invalidHandle('not a table handle (missing offheapTable: 1)');
-  if (typeof address !== 'number' || typeof byteLength !== 'number' || typeof pid !== 'number' ||
-      typeof ticket !== 'number' || typeof tag !== 'number') {
-    throw invalidHandle('address, byteLength, pid, ticket and tag must be numbers');
-  }
-  if (!Number.isSafeInteger(address) || address <= 0 || !Number.isSafeInteger(byteLength) || byteLength < 1 ||
-      byteLength > MAX_REQUEST || !Number.isSafeInteger(ticket) || ticket < 1) {
-    throw invalidHandle(`bad address ${address}, byteLength ${byteLength} or ticket ${ticket}`);
-  }
-  if (pid !== process.pid) throw invalidHandle(`it belongs to process ${pid}, this is ${process.pid}`);
-  return { offheapTable: 1, address, byteLength, pid, ticket, tag };
+  return { offheapTable: 1, ...readHandleFields(handle, 'offheapTable') };
 }
 
 /** The checked layout: schema, blocks to adopt, batches and dictionaries. */

@@ -56,6 +56,16 @@ static void* map_or_null(int fd, size_t n, int mode) {
     return rc == 0 ? p : NULL;
 }
 
+/* A mapping of a scratch file of n bytes (descriptor closed, file
+ * unlinked: the mapping holds it), or NULL with a failed CHECK. */
+static unsigned char* map_scratch(size_t n) {
+    int fd = make_file(n);
+    unsigned char* p = map_or_null(fd, n, OFFHEAP_MAP_READ);
+    close(fd);
+    unlink(path);
+    return p;
+}
+
 static void read_mode_maps_the_file(void) {
     size_t n = 3 * 4096 + 123;
     int fd = make_file(n);
@@ -140,10 +150,7 @@ static void refusals_map_nothing(void) {
  * readable until the last unpin, which unmaps it. */
 static void freed_while_pinned_goes_at_last_unpin(void) {
     size_t n = 5000;
-    int fd = make_file(n);
-    unsigned char* p = map_or_null(fd, n, OFFHEAP_MAP_READ);
-    close(fd);
-    unlink(path);
+    unsigned char* p = map_scratch(n);
     if (!p) return;
     CHECK_EQ(offheap_pin(p), 0);
     CHECK_EQ(offheap_pin(p), 0);
@@ -162,60 +169,40 @@ static void* free_job(void* p) {
     return (void*)(intptr_t)offheap_free(p);
 }
 
-/* The freer holds its guard (FREE already stored) while the last pin is
- * dropped: that unpin must not unmap under the guard, and the freer's
- * unguard, now the last, must unmap. */
-static void free_parked_with_guard_while_last_pin_goes(void) {
-    size_t n = 4096;
-    int fd = make_file(n);
-    unsigned char* p = map_or_null(fd, n, OFFHEAP_MAP_READ);
-    close(fd);
-    unlink(path);
+/* A pinned mapping is freed by another thread parked at `point` while this
+ * thread drops the last pin: the mapping must still be there when the unpin
+ * returns (the freer is inside it, or it is still live), and gone once the
+ * freer is done. */
+static void free_parked_at_while_last_pin_goes(int point) {
+    unsigned char* p = map_scratch(4096);
     if (!p) return;
     CHECK_EQ(offheap_pin(p), 0);
-    park_arm(YP_MAPPED_AFTER_FREE, FREER);
+    park_arm(point, FREER);
     pthread_t t;
     pthread_create(&t, NULL, free_job, p);
-    if (!park_wait(YP_MAPPED_AFTER_FREE)) return;
+    if (!park_wait(point)) return;
     offheap_unpin(p);
-    CHECK(page_mapped(p)); /* the freer is still inside it */
-    park_release(YP_MAPPED_AFTER_FREE);
+    CHECK(page_mapped(p));
+    park_release(point);
     void* rc;
     pthread_join(t, &rc);
     CHECK_EQ((intptr_t)rc, 0);
     CHECK(!page_mapped(p));
 }
+
+/* The freer holds its guard (FREE already stored) while the last pin is
+ * dropped: that unpin must not unmap under the guard, and the freer's
+ * unguard, now the last, must unmap. */
+static void free_parked_with_guard_while_last_pin_goes(void) { free_parked_at_while_last_pin_goes(YP_MAPPED_AFTER_FREE); }
 
 /* The freer looked the chunk up but holds no guard yet while the last pin
  * goes (the mapping is still live: nothing unmaps); its guard, free and
  * unguard then unmap. */
-static void free_parked_before_guard_while_last_pin_goes(void) {
-    size_t n = 4096;
-    int fd = make_file(n);
-    unsigned char* p = map_or_null(fd, n, OFFHEAP_MAP_READ);
-    close(fd);
-    unlink(path);
-    if (!p) return;
-    CHECK_EQ(offheap_pin(p), 0);
-    park_arm(YP_FREE_AFTER_LOOKUP, FREER);
-    pthread_t t;
-    pthread_create(&t, NULL, free_job, p);
-    if (!park_wait(YP_FREE_AFTER_LOOKUP)) return;
-    offheap_unpin(p);
-    CHECK(page_mapped(p)); /* live: the last unpin of a live mapping keeps it */
-    park_release(YP_FREE_AFTER_LOOKUP);
-    void* rc;
-    pthread_join(t, &rc);
-    CHECK_EQ((intptr_t)rc, 0);
-    CHECK(!page_mapped(p));
-}
+static void free_parked_before_guard_while_last_pin_goes(void) { free_parked_at_while_last_pin_goes(YP_FREE_AFTER_LOOKUP); }
 
 /* Hand-off works as for any block. */
 static void handoff_and_adopt(void) {
-    int fd = make_file(4096);
-    void* p = map_or_null(fd, 4096, OFFHEAP_MAP_READ);
-    close(fd);
-    unlink(path);
+    void* p = map_scratch(4096);
     if (!p) return;
     uint64_t ticket = 0;
     CHECK_EQ(offheap_handoff(p, &ticket), 0);
