@@ -243,23 +243,28 @@ static void stale_free_across_reregistration(void) {
 
 /* Issue 9.9, owner side: the owner's free has read LIVE and is parked before
  * its plain store while another thread frees the same block (both calls
- * succeed). The block is freed once and the pending count ends exact. */
+ * succeed). The block is freed once and the pending count ends exact. For a
+ * buddy block, a slot of a run and a trimmed block (each frees its own way). */
 static char* _Atomic shared_block;
 static void* owner_frees_parked(void* arg) {
-    (void)arg;
-    char* x = offheap_alloc(1000);
+    size_t size = (size_t)(uintptr_t)arg;
+    char* x = offheap_alloc(size);
     atomic_store(&shared_block, x);
     intptr_t rc = offheap_free(x); /* parks at OWNER_FREE_AFTER_LOAD */
+    /* a slow path drains the other thread's free before x can be reused:
+     * it must find x no longer REMOTE and leave it alone */
+    CHECK_EQ(offheap_free(offheap_alloc(3 << 20)), 0);
     /* the heap is sound: x comes back at most once among many blocks */
     enum { N = 3000 };
     static char* got[N];
     int seen = 0;
-    for (int i = 0; i < N; i++) {
-        got[i] = offheap_alloc(1000);
+    int n = size > 65536 ? 64 : N;
+    for (int i = 0; i < n; i++) {
+        got[i] = offheap_alloc(size);
         seen += got[i] == x;
     }
     offheap_gc();
-    for (int i = 0; i < N; i++) CHECK_EQ(offheap_free(got[i]), 0);
+    for (int i = 0; i < n; i++) CHECK_EQ(offheap_free(got[i]), 0);
     CHECK(seen <= 1);
     offheap_gc();
     offheap_stats_t s;
@@ -268,9 +273,9 @@ static void* owner_frees_parked(void* arg) {
     CHECK_EQ(s.bytes_live, 0);
     return (void*)rc;
 }
-static void owner_and_remote_double_free_keep_counters_exact(void) {
+static void owner_and_remote_double_free_of(size_t size) {
     park_arm(YP_OWNER_FREE_AFTER_LOAD, OWNER);
-    job_t o = {OWNER, owner_frees_parked, NULL};
+    job_t o = {OWNER, owner_frees_parked, (void*)(uintptr_t)size};
     pthread_t t = start(&o);
     if (!park_wait(YP_OWNER_FREE_AFTER_LOAD)) return;
     CHECK_EQ(offheap_free(atomic_load(&shared_block)), 0); /* LIVE -> REMOTE, counted, queued */
@@ -279,6 +284,9 @@ static void owner_and_remote_double_free_keep_counters_exact(void) {
     CHECK_EQ((intptr_t)o.result, 0);
     expect_process_empty();
 }
+static void owner_and_remote_double_free_keep_counters_exact(void) { owner_and_remote_double_free_of(1000); }
+static void owner_and_remote_double_free_of_a_slot(void) { owner_and_remote_double_free_of(5000); }
+static void owner_and_remote_double_free_of_a_trimmed_block(void) { owner_and_remote_double_free_of(600 << 10); }
 
 /* Issue 9.9, realloc: an in-place resize holds the block in TRANSIT, so a
  * free from another thread in the middle is refused, not overwritten. */
@@ -515,6 +523,8 @@ static const named_test_t tests[] = {
     NAMED(stale_free_guard_keeps_pool_mapped),
     NAMED(stale_free_across_reregistration),
     NAMED(owner_and_remote_double_free_keep_counters_exact),
+    NAMED(owner_and_remote_double_free_of_a_slot),
+    NAMED(owner_and_remote_double_free_of_a_trimmed_block),
     NAMED(realloc_in_place_refuses_a_racing_free),
     NAMED(drain_after_claim_sees_late_frees),
     NAMED(retired_pool_refuses_guards),
