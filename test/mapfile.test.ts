@@ -69,10 +69,13 @@ function thrown(fn: () => unknown): Error & { code?: string; syscall?: string; p
 
 /** Runs a CommonJS script in a child process; `oh` is the package under test. */
 function child(script: string, opts: { uid?: number; shell?: string; timeout?: number } = {}) {
-  const code = `const oh = require(${JSON.stringify(DIST)});\n${script}`;
+  // The package loads first, then privileges drop: the checkout may sit in a
+  // directory the other user cannot enter (a clean clone under mktemp -d).
+  const load = `const oh = require(${JSON.stringify(DIST)});`;
+  const code = `${load}\n${opts.uid === undefined ? '' : `process.setuid(${opts.uid});\n`}${script}`;
   const args = opts.shell
     ? ['/bin/sh', ['-c', `${opts.shell}; exec "$0" -e "$1"`, process.execPath, code]]
-    : [process.execPath, ['-e', opts.uid === undefined ? code : `process.setuid(${opts.uid});\n${code}`]];
+    : [process.execPath, ['-e', code]];
   return spawnSync(args[0] as string, args[1] as string[], { encoding: 'utf8', timeout: opts.timeout ?? 60_000 });
 }
 
