@@ -93,11 +93,13 @@ void buddy_init(buddy_t* b, const void* owner, chunk_t* const* pools) {
 }
 
 /* A released (hole-punched) block needs its disk reserved again before use,
- * or a write could SIGBUS; 0, or -1 when the disk is full. */
+ * or a write could SIGBUS; 0, or -1 when the disk is full. (In a fork child
+ * the pool may be anonymous now, forksafe.c: nothing to reserve.) */
 static int make_usable(uintptr_t blk, unsigned order) {
     if (STATE_KIND(state_load(blk)) != ST_FREE_RELEASED) return 0;
     chunk_t* c = chunk_lookup(blk);
-    if (os_reserve_file(c->swap_file, c->file_off + (blk - pool_base_of(blk)), BLOCK(order)) != 0) return -1;
+    if (c->swap_file >= 0 && os_reserve_file(c->swap_file, c->file_off + (blk - pool_base_of(blk)), BLOCK(order)) != 0)
+        return -1;
     state_store(blk, STATE(order, ST_FREE));
     return 0;
 }

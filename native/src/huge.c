@@ -19,8 +19,8 @@ static int trim_tail(heap_t* h, chunk_t* c, size_t size) {
     size_t new_slots = (size + OFFHEAP_POOL_SIZE - 1) >> CHUNK_SHIFT;
     for (size_t i = new_slots; i < old_slots; i++) atomic_store_explicit(&c[i].kind, CHUNK_NONE, RELEASE);
     count_mapping(h, c, -1);
-    os_unmap((void*)(base + size), c->size - size);
-    if (c->swap_file >= 0) swap_shrink(c->swap_file, c->file_off, c->size, size); /* the tail's disk and file range */
+    if (c->swap_file >= 0) swap_shrink((void*)base, c->swap_file, c->file_off, c->size, size); /* with the tail's disk */
+    else os_unmap((void*)(base + size), c->size - size);
     c->size = size;
     count_mapping(h, c, +1);
     chunk_unretire(c);

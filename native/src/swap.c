@@ -14,6 +14,12 @@
  * so a request that cannot fit does not fill the disk for other processes
  * even for a moment.
  *
+ * fork(): the file is shared with a child, so a child writing its inherited
+ * blocks would write the parent's. The child therefore replaces every
+ * mapping with private anonymous memory holding the same bytes, read back
+ * from the file before the forking thread of the parent may go on, and closes
+ * the files (swap_fork_child). Every live mapping is listed for that.
+ *
  * macOS (compiled, not tested here): F_PREALLOCATE + ftruncate grow the file
  * at its end; there is no hole punching, so released ranges keep their disk
  * (and need no new reservation) until the process exits.
@@ -27,6 +33,7 @@
 #include "swap.h"
 #include "config.h"
 #include "offheap.h"
+#include "os.h"
 #include "platform.h"
 
 #include <errno.h>
@@ -34,6 +41,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -53,10 +61,20 @@ typedef struct swap_file {
     uint64_t slots[MAX_SLOTS / 64]; /* 1: slot taken */
 } swap_file_t;
 
+/* A live mapping of a swap file: what a fork child copies. */
+typedef struct swap_mapping {
+    uintptr_t addr;
+    size_t size;
+    int file;
+    uint64_t file_off;
+} swap_mapping_t;
+
 static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
 void swap_fork_lock(int take) { take ? pthread_mutex_lock(&swap_lock) : pthread_mutex_unlock(&swap_lock); }
 static swap_file_t files[SWAP_MAX_FILES]; /* zero-initialised: no 256 KiB in the binary */
 static unsigned long name_counter;
+static swap_mapping_t* mappings; /* mmap'ed (the core may be malloc itself), grown by doubling */
+static size_t mapping_count, mapping_cap;
 
 static size_t slots_for(size_t size) { return (size_t)((size + SLOT_SIZE - 1) >> SLOT_SHIFT); }
 
@@ -137,6 +155,34 @@ static size_t punch(int fd, uint64_t off, size_t size) {
 #endif
 }
 
+/* The mapping list (swap_lock held). */
+static int remember(uintptr_t addr, size_t size, int file, uint64_t file_off) {
+    if (mapping_count == mapping_cap) {
+        size_t cap = mapping_cap ? mapping_cap * 2 : 4096 / sizeof(swap_mapping_t);
+        swap_mapping_t* grown = mmap(NULL, cap * sizeof *grown, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (grown == MAP_FAILED) return -1;
+        if (mappings) {
+            memcpy(grown, mappings, mapping_count * sizeof *grown);
+            munmap(mappings, mapping_cap * sizeof *grown);
+        }
+        mappings = grown;
+        mapping_cap = cap;
+    }
+    mappings[mapping_count++] = (swap_mapping_t){addr, size, file, file_off};
+    return 0;
+}
+
+static swap_mapping_t* mapping_at(uintptr_t addr) {
+    for (size_t i = 0; i < mapping_count; i++)
+        if (mappings[i].addr == addr) return &mappings[i];
+    return NULL;
+}
+
+static void forget(uintptr_t addr) {
+    swap_mapping_t* m = mapping_at(addr);
+    if (m) *m = mappings[--mapping_count];
+}
+
 static int disk_can_hold(int fd, size_t size) {
     struct statvfs vs;
     if (fstatvfs(fd, &vs) != 0) return 1; /* unknown: let the reservation decide */
@@ -173,7 +219,8 @@ int swap_map_fixed(void* addr, size_t size, uint64_t* file_off) {
     if (first != (size_t)-1) {
         uint64_t off = (uint64_t)first << SLOT_SHIFT;
         if (reserve(f->fd, off, size) == 0 &&
-            mmap(addr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, f->fd, (off_t)off) != MAP_FAILED) {
+            mmap(addr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, f->fd, (off_t)off) != MAP_FAILED &&
+            remember((uintptr_t)addr, size, (int)(f - files), off) == 0) {
             mark_slots(f, first, n, 1);
             f->mappings++;
             *file_off = off;
@@ -194,8 +241,13 @@ int swap_reserve(int file, uint64_t file_off, size_t size) { return reserve(file
 
 size_t swap_release(int file, uint64_t file_off, size_t size) { return punch(files[file].fd, file_off, size); }
 
-void swap_shrink(int file, uint64_t file_off, size_t old_size, size_t new_size) {
+/* The munmaps below happen under the lock, so the mapping list always says
+ * what is mapped when fork() takes the lock. */
+void swap_shrink(void* addr, int file, uint64_t file_off, size_t old_size, size_t new_size) {
     pthread_mutex_lock(&swap_lock);
+    munmap((char*)addr + new_size, old_size - new_size);
+    swap_mapping_t* m = mapping_at((uintptr_t)addr);
+    if (m) m->size = new_size;
     swap_file_t* f = file_at(file);
     if (f) {
         punch(f->fd, file_off + new_size, old_size - new_size);
@@ -206,8 +258,9 @@ void swap_shrink(int file, uint64_t file_off, size_t old_size, size_t new_size) 
 }
 
 void swap_unmap(void* addr, size_t size, int file, uint64_t file_off) {
-    munmap(addr, size);
     pthread_mutex_lock(&swap_lock);
+    munmap(addr, size);
+    forget((uintptr_t)addr);
     swap_file_t* f = file_at(file);
     if (f) {
         punch(f->fd, file_off, size);
@@ -226,4 +279,104 @@ int swap_open_files(void) {
     for (unsigned i = 0; i < SWAP_MAX_FILES; i++) n += files[i].open;
     pthread_mutex_unlock(&swap_lock);
     return n;
+}
+
+/* ---- fork ---- */
+
+/* The parent's forking thread waits on this pipe until the child has read
+ * its copy (the forking thread's own blocks must not change under the copy). */
+static int copied_pipe[2] = {-1, -1};
+
+void swap_fork_prepare(void) {
+    if (!mapping_count) return;
+    if (pipe(copied_pipe) != 0) {
+        copied_pipe[0] = copied_pipe[1] = -1;
+        return;
+    }
+    fcntl(copied_pipe[0], F_SETFD, FD_CLOEXEC);
+    fcntl(copied_pipe[1], F_SETFD, FD_CLOEXEC);
+}
+
+void swap_fork_parent(void) {
+    if (copied_pipe[0] < 0) return;
+    close(copied_pipe[1]);
+    char done;
+    while (read(copied_pipe[0], &done, 1) < 0 && errno == EINTR) {} /* a byte, or EOF if the child died */
+    close(copied_pipe[0]);
+    copied_pipe[0] = copied_pipe[1] = -1;
+}
+
+static int all_zero(const unsigned char* p, size_t n) {
+    const uint64_t* w = (const uint64_t*)p;
+    for (size_t i = 0; i < n / 8; i++)
+        if (w[i]) return 0;
+    return 1;
+}
+
+/* Copies [from, to) of fd into dst page by page, skipping zero pages so that
+ * untouched memory stays uncommitted in the child. */
+static int copy_range(int fd, off_t from, off_t to, unsigned char* dst) {
+    static unsigned char buf[1 << 16];
+    size_t page = os_page_size();
+    while (from < to) {
+        size_t want = (size_t)(to - from) < sizeof buf ? (size_t)(to - from) : sizeof buf;
+        ssize_t got = pread(fd, buf, want, from);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return got == 0 ? 0 : -1; /* past the file's end reads as zero */
+        for (size_t at = 0; at < (size_t)got; at += page) {
+            size_t n = (size_t)got - at < page ? (size_t)got - at : page;
+            if (!all_zero(buf + at, n)) memcpy(dst + at, buf + at, n);
+        }
+        from += got;
+        dst += got;
+    }
+    return 0;
+}
+
+/* The mapping becomes private anonymous memory with the bytes the file holds
+ * for it: only the file's data extents are read (SEEK_DATA), holes stay
+ * untouched. MAP_NORESERVE: the memory went to a file because anonymous
+ * memory was refused, so the copy must not be refused for the same reason. */
+static int privatize(const swap_mapping_t* m) {
+    int fd = files[m->file].fd;
+    if (mmap((void*)m->addr, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+             -1, 0) == MAP_FAILED)
+        return -1;
+    off_t pos = (off_t)m->file_off, end = (off_t)(m->file_off + m->size);
+    while (pos < end) {
+        off_t data = pos, hole = end;
+#if defined(SEEK_DATA)
+        data = lseek(fd, pos, SEEK_DATA);
+        if (data < 0 && errno == ENXIO) break; /* only holes from here */
+        if (data < 0) data = pos, hole = end; /* no SEEK_DATA here: read it all */
+        else if ((hole = lseek(fd, data, SEEK_HOLE)) < 0 || hole > end) hole = end;
+        if (data >= end) break;
+#endif
+        if (copy_range(fd, data, hole, (unsigned char*)m->addr + (data - (off_t)m->file_off)) != 0) return -1;
+        pos = hole;
+    }
+    return 0;
+}
+
+void swap_fork_child(void (*now_anonymous)(uintptr_t addr)) {
+    for (size_t i = 0; i < mapping_count; i++) {
+        if (privatize(&mappings[i]) != 0) {
+            static const char msg[] = "offheap: a fork child could not copy its file-backed memory\n";
+            if (write(2, msg, sizeof msg - 1)) {}
+            abort(); /* going on would write the parent's memory */
+        }
+        now_anonymous(mappings[i].addr);
+    }
+    mapping_count = 0;
+    for (unsigned i = 0; i < SWAP_MAX_FILES; i++) {
+        if (files[i].open) close(files[i].fd);
+        memset(&files[i], 0, sizeof files[i]);
+    }
+    if (copied_pipe[1] >= 0) {
+        char done = 1;
+        if (write(copied_pipe[1], &done, 1)) {}
+        close(copied_pipe[0]);
+        close(copied_pipe[1]);
+        copied_pipe[0] = copied_pipe[1] = -1;
+    }
 }

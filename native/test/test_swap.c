@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -364,6 +366,158 @@ static void auto_policy_falls_back_beyond_ram(void) {
     rmdir(dir);
 }
 
+/* ---- fork: file-backed memory is copied, never shared ---- */
+
+static void fill(unsigned char* p, size_t n, unsigned seed) {
+    for (size_t i = 0; i < n; i += 61) p[i] = (unsigned char)(seed + i / 61);
+    p[n - 1] = (unsigned char)seed;
+}
+static int filled(const unsigned char* p, size_t n, unsigned seed) {
+    for (size_t i = 0; i < n; i += 61)
+        if (p[i] != (unsigned char)(seed + i / 61)) return 0;
+    return p[n - 1] == (unsigned char)seed;
+}
+
+/* The child's own churn: blocks of every kind, in new file-backed pools
+ * (the policy is still "always"), checked, freed, and purged. */
+static int child_churn(unsigned seed) {
+    static const size_t sizes[] = {64, 200, 3000, 5000, 70000, 300000, 3 * MiB};
+    unsigned char* keep[64] = {0};
+    size_t len[64];
+    for (unsigned i = 0; i < 1000; i++) {
+        unsigned j = (i * 37 + seed) % 64;
+        if (keep[j] && !filled(keep[j], len[j], j)) return 10;
+        offheap_free(keep[j]);
+        len[j] = sizes[(i + seed) % 7];
+        if (!(keep[j] = offheap_alloc(len[j]))) return 11;
+        fill(keep[j], len[j], j);
+    }
+    for (unsigned j = 0; j < 64; j++) offheap_free(keep[j]);
+    offheap_gc(); /* purging: a hole punched in the parent's file would lose its pages */
+    return 0;
+}
+
+static const size_t fork_sizes[] = {100, 5000, 100000, 3 * MiB, 40 * MiB};
+#define FORK_BLOCKS (sizeof fork_sizes / sizeof fork_sizes[0])
+
+static int fork_child(unsigned char** p, const offheap_stats_t* before) {
+    for (unsigned i = 0; i < FORK_BLOCKS; i++)
+        if (!filled(p[i], fork_sizes[i], i + 1)) return 3; /* the copy has the parent's bytes */
+    offheap_stats_t s;
+    offheap_stats(&s);
+    if (s.bytes_swap != 0 || s.swap_pool_count != 0) return 4; /* and is anonymous memory */
+    if (s.bytes_mapped != before->bytes_mapped) return 5;
+    /* the pool's free space was released (hole-punched) in the parent: it is
+     * usable without a file now, and no new pool is mapped for it */
+    unsigned char* q = offheap_alloc(8 * MiB);
+    if (!q) return 7;
+    fill(q, 8 * MiB, 9);
+    offheap_stats(&s);
+    if (s.pool_count != before->pool_count || s.bytes_mapped != before->bytes_mapped) return 8;
+    offheap_free(q);
+    for (unsigned i = 0; i < FORK_BLOCKS; i++) {
+        fill(p[i], fork_sizes[i], 0xC0 + i);
+        if (offheap_free(p[i]) != 0) return 6;
+    }
+    return child_churn(7);
+}
+
+static void fork_child_gets_a_private_copy(void) {
+    strcpy(dir, "/tmp/offheap-fork-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    set_swap(OFFHEAP_SWAP_ALWAYS, dir);
+    unsigned char* p[FORK_BLOCKS];
+    for (unsigned i = 0; i < FORK_BLOCKS; i++) {
+        CHECK((p[i] = offheap_alloc(fork_sizes[i])) != NULL);
+        fill(p[i], fork_sizes[i], i + 1);
+    }
+    offheap_gc(); /* releases the pool's free space: its file range becomes holes */
+    offheap_stats_t before;
+    offheap_stats(&before);
+    CHECK_EQ(before.swap_pool_count, 1);
+    CHECK(before.bytes_swap >= OFFHEAP_POOL_SIZE + 40 * MiB);
+    for (int round = 0; round < 3; round++) {
+        pid_t pid = fork();
+        if (pid == 0) _exit(fork_child(p, &before));
+        int status = -1;
+        CHECK_EQ(waitpid(pid, &status, 0), pid);
+        CHECK_EQ(status, 0);
+        for (unsigned i = 0; i < FORK_BLOCKS; i++) CHECK(filled(p[i], fork_sizes[i], i + 1));
+    }
+    offheap_stats_t after;
+    offheap_stats(&after);
+    CHECK_EQ(after.bytes_swap, before.bytes_swap);
+    CHECK_EQ(child_churn(3), 0); /* the parent's heap and files are as they were */
+    for (unsigned i = 0; i < FORK_BLOCKS; i++) CHECK_EQ(offheap_free(p[i]), 0);
+    offheap_gc();
+    set_swap(OFFHEAP_SWAP_AUTO, "/tmp");
+    CHECK_EQ(files_in(dir), 0);
+    rmdir(dir);
+}
+
+/* Forks while another thread maps, fills, checks and unmaps file-backed
+ * blocks: the children see the forking thread's blocks intact and never
+ * write the parent's; the churning thread never finds its blocks changed. */
+static _Atomic int churning, churn_bad;
+static void* swap_churn(void* arg) {
+    (void)arg;
+    unsigned char* keep[16] = {0};
+    size_t len[16];
+    for (unsigned i = 0; atomic_load(&churning); i++) {
+        unsigned j = i % 16;
+        if (keep[j] && !filled(keep[j], len[j], j + 100)) atomic_store(&churn_bad, 1);
+        offheap_free(keep[j]);
+        len[j] = (size_t)1000 << (i % 13);
+        if ((keep[j] = offheap_alloc(len[j]))) fill(keep[j], len[j], j + 100);
+    }
+    for (unsigned j = 0; j < 16; j++) offheap_free(keep[j]);
+    return NULL;
+}
+
+static void fork_under_load_copies_file_backed_memory(void) {
+    strcpy(dir, "/tmp/offheap-fork-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    set_swap(OFFHEAP_SWAP_ALWAYS, dir);
+    atomic_store(&churning, 1);
+    pthread_t t;
+    pthread_create(&t, NULL, swap_churn, NULL);
+    int bad = 0;
+    for (int round = 0; round < 30; round++) {
+        unsigned char* p[FORK_BLOCKS];
+        for (unsigned i = 0; i < FORK_BLOCKS; i++) {
+            CHECK((p[i] = offheap_alloc(fork_sizes[i])) != NULL);
+            fill(p[i], fork_sizes[i], i + 1);
+        }
+        offheap_stats_t now;
+        offheap_stats(&now);
+        pid_t pid = fork();
+        if (pid == 0) {
+            for (unsigned i = 0; i < FORK_BLOCKS; i++)
+                if (!filled(p[i], fork_sizes[i], i + 1)) _exit(3);
+            for (unsigned i = 0; i < FORK_BLOCKS; i++) fill(p[i], fork_sizes[i], 0xC0 + i);
+            _exit(child_churn((unsigned)round));
+        }
+        int status = -1;
+        waitpid(pid, &status, 0);
+        if (status != 0) {
+            fprintf(stderr, "  round %d: child status %#x\n", round, status);
+            bad++;
+        }
+        for (unsigned i = 0; i < FORK_BLOCKS; i++) {
+            CHECK(filled(p[i], fork_sizes[i], i + 1));
+            offheap_free(p[i]);
+        }
+    }
+    atomic_store(&churning, 0);
+    pthread_join(t, NULL);
+    CHECK_EQ(bad, 0);
+    CHECK(!atomic_load(&churn_bad));
+    offheap_gc();
+    set_swap(OFFHEAP_SWAP_AUTO, "/tmp");
+    CHECK_EQ(files_in(dir), 0);
+    rmdir(dir);
+}
+
 static const named_test_t tests[] = {
     NAMED(always_policy_maps_unlinked_files),
     NAMED(full_disk_fails_cleanly),
@@ -373,6 +527,8 @@ static const named_test_t tests[] = {
     NAMED(huge_cache_reserves_disk_once),
     NAMED(failed_request_leaves_disk_as_found),
     NAMED(descriptors_stay_bounded),
+    NAMED(fork_child_gets_a_private_copy),
+    NAMED(fork_under_load_copies_file_backed_memory),
 };
 
 /* 77: skipped (ctest's SKIP_RETURN_CODE) */
