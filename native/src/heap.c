@@ -140,7 +140,7 @@ static void* pool_alloc(heap_t* h, size_t n) {
     if (n <= BIN_MAX) {
         unsigned bin = bin_of(n);
         void* p = slab_pop(h, bin);
-        if (!p) p = slab_refill(h, bin);
+        if (!p && (p = slab_refill(h, bin))) counter_add(&h->ct.slab_misses, 1);
         if (p) count_alloc(h, bin);
         return p;
     }

@@ -33,11 +33,16 @@ typedef struct slab {
     uint8_t count_order;
 } slab_t;
 
+/* Adoption adds every word of a heap's counters to the adopter's. The fast
+ * paths count a cached bin's blocks in bin_allocs/bin_frees only (one store
+ * each way); stats.c folds those into alloc_count, free_count, live_by_order
+ * and slab_hits (every bin allocation the slow path did not serve). */
 typedef struct heap_counters {
-    _Atomic uint64_t alloc_count, free_count, bytes_live, bytes_peak, slab_hits;
+    _Atomic uint64_t alloc_count, free_count, bytes_live, bytes_peak, slab_misses;
     _Atomic uint64_t pool_count, swap_pool_count, bytes_mapped, bytes_swap;
     _Atomic uint64_t huge_count, huge_bytes, remote_frees;
     _Atomic uint64_t live_by_order[OFFHEAP_ORDER_COUNT];
+    _Atomic uint64_t bin_allocs[BIN_COUNT], bin_frees[BIN_COUNT];
 } heap_counters_t;
 
 enum heap_status { HEAP_UNUSED = 0, HEAP_LIVE = 1, HEAP_PENDING = 2 };
@@ -77,10 +82,13 @@ static inline unsigned order_of(size_t n) {
 
 /* Counting, owner only: a pool block of `size` bytes (live_by_order counts
  * it under the order its size rounds up to). */
-static inline void count_alloc_size(heap_t* h, size_t size, unsigned count_order) {
+static inline void count_live(heap_t* h, size_t size) {
     uint64_t live = counter_get(&h->ct.bytes_live) + size;
     atomic_store_explicit(&h->ct.bytes_live, live, RELAXED);
     if (live > counter_get(&h->ct.bytes_peak)) atomic_store_explicit(&h->ct.bytes_peak, live, RELAXED);
+}
+static inline void count_alloc_size(heap_t* h, size_t size, unsigned count_order) {
+    count_live(h, size);
     counter_add(&h->ct.alloc_count, 1);
     counter_add(&h->ct.live_by_order[count_order - OFFHEAP_MIN_ORDER], 1);
 }
@@ -89,11 +97,14 @@ static inline void count_free_size(heap_t* h, size_t size, unsigned count_order)
     counter_add(&h->ct.free_count, 1);
     counter_sub(&h->ct.live_by_order[count_order - OFFHEAP_MIN_ORDER], 1);
 }
+/* The same for a block of a cached bin (its count_order is the bin's). */
 static inline void count_alloc(heap_t* h, unsigned bin) {
-    count_alloc_size(h, h->slabs[bin].size, h->slabs[bin].count_order);
+    count_live(h, h->slabs[bin].size);
+    counter_add(&h->ct.bin_allocs[bin], 1);
 }
 static inline void count_free(heap_t* h, unsigned bin) {
-    count_free_size(h, h->slabs[bin].size, h->slabs[bin].count_order);
+    counter_sub(&h->ct.bytes_live, h->slabs[bin].size);
+    counter_add(&h->ct.bin_frees[bin], 1);
 }
 
 /* A mapping (pool or huge) enters (+1) or leaves (-1) heap h's counters. */
@@ -115,7 +126,6 @@ static inline void* slab_pop(heap_t* h, unsigned bin) {
     if (!p) __builtin_unreachable(); /* cached blocks are never NULL: lets callers skip a test */
     atomic_store_explicit(&s->count, k, RELAXED);
     state_store((uintptr_t)p, s->live_state);
-    counter_add(&h->ct.slab_hits, 1);
     return p;
 }
 /* Caches blk (its state already set to ST_CACHED); 0 when the cache is full. */

@@ -13,7 +13,16 @@ static void add_heap(offheap_stats_t* out, heap_t* h) {
     out->bytes_live += counter_get(&ct->bytes_live);
     uint64_t peak = counter_get(&ct->bytes_peak);
     if (peak > out->bytes_peak) out->bytes_peak = peak;
-    out->slab_hits += counter_get(&ct->slab_hits);
+    uint64_t bin_allocs = 0;
+    for (unsigned bin = 0; bin < BIN_COUNT; bin++) {
+        uint64_t f = counter_get(&ct->bin_frees[bin]); /* before its allocations: a racing read stays >= 0 */
+        uint64_t a = counter_get(&ct->bin_allocs[bin]);
+        bin_allocs += a;
+        out->alloc_count += a;
+        out->free_count += f;
+        out->live_by_order[bin_table[bin].count_order - OFFHEAP_MIN_ORDER] += a - f;
+    }
+    out->slab_hits += bin_allocs - counter_get(&ct->slab_misses);
     out->pool_count += counter_get(&ct->pool_count);
     out->swap_pool_count += counter_get(&ct->swap_pool_count);
     out->bytes_mapped += counter_get(&ct->bytes_mapped);
