@@ -100,12 +100,22 @@ static void announce(chunk_t* c) {
     }
 }
 
+/* Step 2. The word's bit in remote_top is set only by the free that makes
+ * the word non-zero: every freeing thread of a pool shares those two words,
+ * so one contended read-modify-write per free is saved. A later free into the
+ * same word needs no top bit of its own: the word stays non-zero until a
+ * drain exchanges it, and a drain exchanges a word only after taking its top
+ * bit (apply_pool). If that drain ran between the first free's two steps, it
+ * missed the word, but the first free has not announced yet: its
+ * announcement queues the chunk again, with the top bit set by then. */
 static void mark_dirty(uintptr_t blk) {
     uintptr_t base = pool_base_of(blk);
     pool_header_t* ph = pool_header(base);
     size_t line = (blk - base) >> (GRANULE_SHIFT + 6);
-    atomic_fetch_or_explicit(&ph->remote_lines[line / 64], 1ull << (line % 64), RELEASE);
-    atomic_fetch_or_explicit(&ph->remote_top[line / 4096], 1ull << (line / 64 % 64), RELEASE);
+    if (!atomic_fetch_or_explicit(&ph->remote_lines[line / 64], 1ull << (line % 64), RELEASE)) {
+        YIELD(REMOTE_BEFORE_TOP);
+        atomic_fetch_or_explicit(&ph->remote_top[line / 4096], 1ull << (line / 64 % 64), RELEASE);
+    }
 }
 
 int remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state) {

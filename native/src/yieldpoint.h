@@ -12,6 +12,7 @@ enum yield_point {
     YP_FREE_AFTER_LOOKUP,      /* free by a non-owner: chunk kind read, nothing inside it touched yet */
     YP_REMOTE_AFTER_GUARD,     /* remote free: guard taken, block state not yet read */
     YP_REMOTE_AFTER_CAS,       /* remote free: block is REMOTE, line not yet marked dirty */
+    YP_REMOTE_BEFORE_TOP,      /* remote free: its line's word made non-zero, the word's top bit not yet set */
     YP_REMOTE_AFTER_DIRTY,     /* remote free: line marked dirty, free not yet counted on the chunk */
     YP_REMOTE_BEFORE_PUSH,     /* remote free: counted on the chunk, chunk not yet on the inbox */
     YP_REMOTE_BEFORE_UNGUARD,  /* remote free: all done but the guard */

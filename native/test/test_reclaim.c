@@ -353,6 +353,57 @@ static void drain_after_claim_sees_late_frees(void) {
     expect_process_empty();
 }
 
+/* The first free into a word of dirty lines is parked before it sets the
+ * word's top bit; a second free into the same word skips the top bit and
+ * announces. A drain then finds nothing (the word is invisible to it), and
+ * the first free's own announcement, after its top bit, brings both back. */
+static _Atomic int drain_step;
+static uint64_t drained[2];
+static void* owner_drains_twice(void* arg) {
+    (void)arg;
+    atomic_store(&blocks2[0], offheap_alloc(1000));
+    atomic_store(&blocks2[1], offheap_alloc(1000));
+    for (int i = 0; i < 2; i++) {
+        while (atomic_load(&drain_step) != 2 * i + 1) sched_yield();
+        offheap_gc_report_t r;
+        offheap_gc_ex(&r);
+        drained[i] = r.remote_drained;
+        atomic_store(&drain_step, 2 * i + 2);
+    }
+    return NULL;
+}
+static void wait_step(int step) {
+    while (atomic_load(&drain_step) != step) sched_yield();
+}
+static void second_free_into_a_dirty_word_waits_for_the_first(void) {
+    job_t o = {OWNER, owner_drains_twice, NULL};
+    pthread_t t = start(&o);
+    while (!atomic_load(&blocks2[1])) sched_yield();
+    char *a = atomic_load(&blocks2[0]), *b = atomic_load(&blocks2[1]);
+    uintptr_t base = (uintptr_t)a & ~((uintptr_t)OFFHEAP_POOL_SIZE - 1);
+    CHECK_EQ(((uintptr_t)a - base) >> 18, ((uintptr_t)b - base) >> 18); /* one word of 64 lines */
+    park_arm(YP_REMOTE_BEFORE_TOP, FREER);
+    job_t f = {FREER, do_free, a};
+    pthread_t ft = start(&f);
+    if (!park_wait(YP_REMOTE_BEFORE_TOP)) return;
+    CHECK_EQ(offheap_free(b), 0); /* word already non-zero: no top bit, announced */
+    offheap_stats_t s;
+    offheap_global_stats(&s);
+    CHECK_EQ(s.remote_pending, 1);
+    atomic_store(&drain_step, 1);
+    wait_step(2);
+    CHECK_EQ(drained[0], 0); /* claimed b's announcement, could not see its word */
+    CHECK_EQ(offheap_free(b), OFFHEAP_EINVAL); /* still REMOTE: a second free is refused */
+    park_release(YP_REMOTE_BEFORE_TOP);
+    pthread_join(ft, NULL);
+    CHECK_EQ((intptr_t)f.result, 0);
+    atomic_store(&drain_step, 3);
+    wait_step(4);
+    CHECK_EQ(drained[1], 2);
+    pthread_join(t, NULL);
+    expect_process_empty();
+}
+
 /* ---- trim, unmap, register ---- */
 
 /* The owner has retired an empty pool and is parked before unmapping it:
@@ -527,6 +578,7 @@ static const named_test_t tests[] = {
     NAMED(owner_and_remote_double_free_of_a_trimmed_block),
     NAMED(realloc_in_place_refuses_a_racing_free),
     NAMED(drain_after_claim_sees_late_frees),
+    NAMED(second_free_into_a_dirty_word_waits_for_the_first),
     NAMED(retired_pool_refuses_guards),
     NAMED(late_push_keeps_retiring_pool_mapped),
     NAMED(stale_free_during_registration),
