@@ -18,7 +18,7 @@
 #define THREADS 80
 #define PER 100
 
-static pthread_barrier_t all_allocated, all_handed;
+static pthread_barrier_t all_allocated, stats_taken, all_handed;
 static char* blocks[THREADS][PER];
 static _Atomic int bad;
 
@@ -31,6 +31,7 @@ static void* worker(void* arg) {
         else memset(blocks[me][i], me, size);
     }
     pthread_barrier_wait(&all_allocated); /* every thread alive: ids are exhausted */
+    pthread_barrier_wait(&stats_taken);   /* and stays so until the main thread has counted */
     for (int i = 0; i < PER; i += 2) {
         if (blocks[me][i][0] != (char)me || offheap_free(blocks[me][i])) atomic_fetch_add(&bad, 1);
     }
@@ -46,12 +47,14 @@ static void* worker(void* arg) {
 static void threads_beyond_the_id_limit_share_a_heap(void) {
     pthread_t t[THREADS];
     pthread_barrier_init(&all_allocated, NULL, THREADS + 1);
+    pthread_barrier_init(&stats_taken, NULL, THREADS + 1);
     pthread_barrier_init(&all_handed, NULL, THREADS);
     for (uintptr_t i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, worker, (void*)i);
     pthread_barrier_wait(&all_allocated);
     offheap_stats_t s;
     offheap_global_stats(&s);
     CHECK_EQ(s.heaps_live, OFFHEAP_MAX_HEAPS + 1); /* every id, plus the shared overflow heap */
+    pthread_barrier_wait(&stats_taken);
     for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
     CHECK_EQ(atomic_load(&bad), 0);
     offheap_gc();
