@@ -41,6 +41,7 @@ typedef struct heap_counters {
     _Atomic uint64_t alloc_count, free_count, bytes_live, bytes_peak, slab_misses;
     _Atomic uint64_t pool_count, swap_pool_count, bytes_mapped, bytes_swap;
     _Atomic uint64_t huge_count, huge_bytes, remote_frees;
+    _Atomic uint64_t remote_announced, remote_claimed; /* remote frees this heap made, and claimed (remote.c) */
     _Atomic uint64_t live_by_order[OFFHEAP_ORDER_COUNT];
     _Atomic uint64_t bin_allocs[BIN_COUNT], bin_frees[BIN_COUNT];
 } heap_counters_t;
@@ -209,7 +210,7 @@ void huge_trim_cache_since(heap_t* h, size_t keep_bytes, uint64_t since, offheap
 /* remote.c */
 /* Free by a thread that does not own c, under its guard. */
 int  remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state);
-uint64_t remote_pending_total(void);     /* announced, not yet claimed, process-wide */
+int64_t remote_pending_unowned(void);    /* announced by threads without a heap, less claimed of those (remote.c) */
 uint64_t remote_pending_of(heap_t* h);   /* the same for h's chunks; owner only */
 uint64_t heap_drain_inbox(heap_t* h);
 uint64_t heap_adopt_pending(heap_t* h, uint64_t max);

@@ -51,23 +51,12 @@
 static heap_t* _Atomic pending_head;
 
 /* Remote frees announced and not yet claimed, for the process-wide stats:
- * striped by chunk so freeing threads rarely share a line, and a chunk's
- * announcements and claims always land on the same stripe, whichever heap
- * owns it by then. */
-#define PENDING_STRIPES 16
-static struct {
-    _Alignas(64) _Atomic int64_t n;
-} pending_stripes[PENDING_STRIPES];
+ * a freeing thread counts its announcements in its own heap's counters and
+ * an owner its claims in its own (plain stores, no shared line); only a
+ * thread without a heap counts here. The total is their difference. */
+static _Atomic int64_t unowned_announced;
 
-static _Atomic int64_t* stripe_of(const chunk_t* c) {
-    return &pending_stripes[((uintptr_t)c / sizeof(chunk_t)) % PENDING_STRIPES].n;
-}
-
-uint64_t remote_pending_total(void) {
-    int64_t n = 0;
-    for (unsigned i = 0; i < PENDING_STRIPES; i++) n += atomic_load_explicit(&pending_stripes[i].n, RELAXED);
-    return n > 0 ? (uint64_t)n : 0;
-}
+int64_t remote_pending_unowned(void) { return atomic_load_explicit(&unowned_announced, RELAXED); }
 
 static uint64_t pending_in(const chunk_t* list) {
     uint64_t n = 0;
@@ -93,7 +82,9 @@ static void push_to_owner(chunk_t* c) {
 
 /* Step 3: count the free on the chunk; the first since the last claim queues it. */
 static void announce(chunk_t* c) {
-    atomic_fetch_add_explicit(stripe_of(c), 1, RELAXED);
+    heap_t* me = tls_heap;
+    if (me) counter_add(&me->ct.remote_announced, 1);
+    else atomic_fetch_add_explicit(&unowned_announced, 1, RELAXED);
     if (atomic_fetch_add_explicit(&c->remote_count, 1, ACQ_REL) == 0) {
         YIELD(REMOTE_BEFORE_PUSH);
         push_to_owner(c);
@@ -170,7 +161,7 @@ static uint64_t apply_chunk(heap_t* h, chunk_t* c) {
     }
     /* claim before scanning: see step 5 */
     int64_t claimed = atomic_exchange_explicit(&c->remote_count, 0, ACQ_REL);
-    atomic_fetch_sub_explicit(stripe_of(c), claimed, RELAXED);
+    counter_add(&h->ct.remote_claimed, (uint64_t)claimed);
     YIELD(DRAIN_AFTER_CLAIM);
     uint64_t n;
     if (atomic_load_explicit(&c->kind, RELAXED) == CHUNK_HUGE) {

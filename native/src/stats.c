@@ -48,6 +48,7 @@ void offheap_stats(offheap_stats_t* out) {
 void offheap_global_stats(offheap_stats_t* out) {
     if (!out) return;
     memset(out, 0, sizeof *out);
+    int64_t pending = remote_pending_unowned();
     uint32_t limit = heap_id_limit();
     for (uint32_t id = 0; id <= OFFHEAP_MAX_HEAPS; id++) {
         if (id == limit) id = OFFHEAP_MAX_HEAPS; /* skip never-used ids, keep the overflow heap */
@@ -56,8 +57,9 @@ void offheap_global_stats(offheap_stats_t* out) {
         int status = atomic_load_explicit(&h->status, ACQUIRE);
         if (status == HEAP_UNUSED) continue;
         add_heap(out, h);
+        pending += (int64_t)(counter_get(&h->ct.remote_announced) - counter_get(&h->ct.remote_claimed));
         if (status == HEAP_LIVE) out->heaps_live++;
         else out->heaps_pending++;
     }
-    out->remote_pending = remote_pending_total();
+    out->remote_pending = pending > 0 ? (uint64_t)pending : 0; /* threads running: approximate */
 }
