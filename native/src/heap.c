@@ -111,7 +111,7 @@ int block_bin(uintptr_t blk, uint8_t s, size_t* size) {
     }
     unsigned o = STATE_ORDER(s);
     *size = o >= TRIM_MIN_HEAD_ORDER ? trimmed_size(blk, o) : (size_t)1 << o;
-    if (*size > BIN_MAX) return -1;
+    if (*size > BIN_MAX || o <= BIN_POW2_RUN_MAX_ORDER) return -1; /* small buddy blocks are no bin's */
     return *size == ((size_t)1 << o) ? (int)(o - OFFHEAP_MIN_ORDER) : (int)bin_of(*size);
 }
 
@@ -288,8 +288,9 @@ int offheap_free(void* p) {
          * the counters balance (remote.c). Every other double free is
          * detected. */
         atomic_store_explicit(st, STATE(o, ST_CACHED), RELAXED);
-        /* small powers of two, and slots of runs: straight into the bin's cache */
-        int bin = o < TRIM_MIN_HEAD_ORDER ? (int)(o - OFFHEAP_MIN_ORDER) : STATE_IS_SLOT(s) ? run_of_slot(a, s)->bin : -1;
+        /* slots of runs, and 8 KiB buddy blocks: straight into the bin's cache */
+        int bin = STATE_IS_SLOT(s) ? run_of_slot(a, s)->bin
+                  : o > BIN_POW2_RUN_MAX_ORDER && o < TRIM_MIN_HEAD_ORDER ? (int)(o - OFFHEAP_MIN_ORDER) : -1;
         if (LIKELY(bin >= 0) && LIKELY(slab_push(h, (unsigned)bin, p))) {
             count_free(h, (unsigned)bin);
             return OFFHEAP_OK;
@@ -383,7 +384,9 @@ void* offheap_realloc(void* p, size_t size) {
         size_t new_size = pool_size_for(size);
         int buddy_block = !STATE_IS_SLOT(s) && old_size == ((size_t)1 << STATE_ORDER(s));
         if (new_size == old_size) rr = RESIZED; /* same size class */
-        else if (!r.guarded && buddy_block && is_pow2(new_size)) rr = resize_in_place(tls_heap, r.state, s, p, new_size);
+        /* small powers of two are slots of runs, not buddy blocks */
+        else if (!r.guarded && buddy_block && is_pow2(new_size) && new_size > ((size_t)1 << BIN_POW2_RUN_MAX_ORDER))
+            rr = resize_in_place(tls_heap, r.state, s, p, new_size);
     }
     if (rr == RESIZED) q = p;
     else if (rr == CANNOT_RESIZE) q = move_block(p, old_size, size);

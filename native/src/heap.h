@@ -53,7 +53,7 @@ typedef struct heap {
     slab_t slabs[BIN_COUNT];
     heap_counters_t ct;
     buddy_t buddy;
-    run_t* runs[BIN_RUN_COUNT]; /* runs with free slots, per run bin (run.c) */
+    run_t* runs[BIN_TRIM_FIRST]; /* runs with free slots, by bin (run.c; NULL for buddy bins) */
     chunk_t* pools;       /* pools owned */
     chunk_t* huge_live;   /* live huge blocks owned */
     chunk_t* huge_cache;  /* freed huge mappings kept for reuse (MRU first) */

@@ -1,5 +1,6 @@
 /* run.c -- runs: a buddy block of 4..256 KiB cut into equal slots of one size
- * class (sizeclass.h), for requests between two powers of two.
+ * class (sizeclass.h): the classes between two powers of two, and the powers
+ * of two up to 4 KiB.
  *
  * Every slot start has its own state byte (the run's order + RUN_CODE_BIAS,
  * and LIVE/CACHED/REMOTE/TRANSIT like any block), so free, validation and
@@ -20,7 +21,7 @@ static uintptr_t run_base(const run_t* r) {
 }
 
 static void list_push(heap_t* h, run_t* r) {
-    run_t** head = &h->runs[r->bin - BIN_RUN_FIRST];
+    run_t** head = &h->runs[r->bin];
     r->prev = NULL;
     r->next = *head;
     if (*head) (*head)->prev = r;
@@ -30,7 +31,7 @@ static void list_push(heap_t* h, run_t* r) {
 
 static void list_remove(heap_t* h, run_t* r) {
     if (r->prev) r->prev->next = r->next;
-    else h->runs[r->bin - BIN_RUN_FIRST] = r->next;
+    else h->runs[r->bin] = r->next;
     if (r->next) r->next->prev = r->prev;
     r->next = r->prev = NULL;
     r->listed = 0;
@@ -53,7 +54,7 @@ int run_add(heap_t* h, unsigned bin) {
 
 uint32_t run_take(heap_t* h, unsigned bin, void** out, uint32_t want) {
     uint32_t n = 0;
-    for (run_t* r; n < want && (r = h->runs[bin - BIN_RUN_FIRST]);) {
+    for (run_t* r; n < want && (r = h->runs[bin]);) {
         uintptr_t base = run_base(r);
         for (; n < want && r->free_mask; r->free_mask &= r->free_mask - 1)
             out[n++] = (void*)(base + (uintptr_t)__builtin_ctzll(r->free_mask) * r->size);
@@ -80,7 +81,7 @@ void run_give(heap_t* h, uintptr_t slot) {
 }
 
 void run_release_empty(heap_t* h) {
-    for (unsigned i = 0; i < BIN_RUN_COUNT; i++) {
+    for (unsigned i = 0; i < BIN_TRIM_FIRST; i++) {
         run_t* next;
         for (run_t* r = h->runs[i]; r; r = next) {
             next = r->next;
@@ -90,7 +91,7 @@ void run_release_empty(heap_t* h) {
 }
 
 void run_splice(heap_t* a, heap_t* p) {
-    for (unsigned i = 0; i < BIN_RUN_COUNT; i++) {
+    for (unsigned i = 0; i < BIN_TRIM_FIRST; i++) {
         while (p->runs[i]) {
             run_t* r = p->runs[i];
             list_remove(p, r);

@@ -10,12 +10,14 @@ uint8_t bin_by_page[BIN_MAX / 4096];
 
 static unsigned order_up(size_t n) { return n <= 64 ? 6 : 64 - (unsigned)__builtin_clzll((unsigned long long)(n - 1)); }
 
-/* The smallest run order (4..256 KiB) whose slack after the last whole slot
- * is at most 1/32, keeping at most 64 slots (one word of free bits). */
-static unsigned pick_run_order(uint32_t size) {
+/* The smallest run order (4..256 KiB) with at least min_slots slots whose
+ * slack after the last whole slot is at most 1/32, keeping at most 64 slots
+ * (one word of free bits). Powers of two have no slack at any order: they
+ * ask for 16 slots, so a run is not taken and given back every few blocks. */
+static unsigned pick_run_order(uint32_t size, unsigned min_slots) {
     for (unsigned r = RUN_MIN_ORDER; r <= RUN_MAX_ORDER; r++) {
         size_t run = (size_t)1 << r, slots = run / size;
-        if (slots >= 2 && slots <= 64 && (run - slots * size) * 32 <= run) return r;
+        if (slots >= min_slots && slots <= 64 && (run - slots * size) * 32 <= run) return r;
     }
     return RUN_MAX_ORDER;
 }
@@ -27,7 +29,7 @@ static void add(unsigned bin, uint32_t size, unsigned kind) {
     b->count_order = (uint8_t)order_up(size);
     b->live_low = b->count_order; /* a block's own order; runs and trimmed heads below */
     if (kind == BIN_RUN) {
-        b->run_order = (uint8_t)pick_run_order(size);
+        b->run_order = (uint8_t)pick_run_order(size, (size & (size - 1)) ? 2 : 16);
         b->run_slots = (uint8_t)(((size_t)1 << b->run_order) / size);
         b->live_low = (uint8_t)(b->run_order + RUN_CODE_BIAS);
     } else if (kind == BIN_TRIM) {
@@ -46,7 +48,7 @@ static uint8_t smallest_bin(size_t n) {
 
 static void build(void) {
     unsigned bin = 0;
-    for (unsigned o = 6; o <= 16; o++) add(bin++, 1u << o, BIN_POW2);
+    for (unsigned o = 6; o <= 16; o++) add(bin++, 1u << o, o <= BIN_POW2_RUN_MAX_ORDER ? BIN_RUN : BIN_POW2);
     add(bin++, 192, BIN_RUN); /* 160 and 224 are not multiples of 64 */
     for (uint32_t base = 256; base <= 8192; base *= 2)
         for (uint32_t q = 5; q <= 7; q++) add(bin++, base * q / 4, BIN_RUN);

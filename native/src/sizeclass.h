@@ -1,14 +1,20 @@
 /* sizeclass.h -- which block a request gets.
  *
- * A request of exactly 2^k bytes gets exactly 2^k bytes aligned to 2^k (the
- * buddy system's own blocks: columns of 2^k elements waste nothing). Other
- * requests get a size class with less than 25% rounding (about 12% on
- * average) instead of the next power of two (up to 100%):
+ * A request of exactly 2^k bytes gets exactly 2^k bytes aligned to 2^k
+ * (columns of 2^k elements waste nothing). Other requests get a size class
+ * with less than 25% rounding (about 12% on average) instead of the next
+ * power of two (up to 100%):
  *
- *  - runs (192 B .. 14 KiB, 4 classes per doubling, multiples of 64 B):
- *    a buddy block of 4..256 KiB cut into 9..25 equal slots (run.c). The
- *    run's bookkeeping lives in the pool's metadata region, never in the
- *    slots, and each slot has its own state byte, so validation stays O(1).
+ *  - runs (192 B .. 14 KiB, 4 classes per doubling, multiples of 64 B, and
+ *    the powers of two 64 B .. 4 KiB): a buddy block of 4..256 KiB cut into
+ *    equal slots (run.c). A power-of-two slot is aligned to its size because
+ *    its run is aligned to the run's. Small blocks in runs are found and
+ *    returned with a bit mask instead of being split from and coalesced
+ *    into the buddy lists one level at a time, which cost several times a
+ *    run's work when threads free each other's blocks. The run's
+ *    bookkeeping lives in the pool's metadata region, never in the slots,
+ *    and each slot has its own state byte, so validation stays O(1).
+ *  - powers of two from 8 KiB: buddy blocks.
  *  - trimmed blocks (20 KiB .. 16 MiB): the next power of two with its tail
  *    given back to the buddy lists at once, in power-of-two pieces
  *    (trimmed.c): 8 classes per doubling, in steps of at least 4 KiB so no
@@ -25,9 +31,10 @@
 #include <stdint.h>
 
 #define BIN_POW2_COUNT 11 /* 64 B .. 64 KiB: bin = order - 6 */
-#define BIN_RUN_FIRST  11
+#define BIN_POW2_RUN_MAX_ORDER 12 /* powers of two up to 4 KiB are slots of runs */
+#define BIN_RUN_FIRST  11 /* the classes between powers of two */
 #define BIN_RUN_COUNT  19
-#define BIN_TRIM_FIRST (BIN_RUN_FIRST + BIN_RUN_COUNT)
+#define BIN_TRIM_FIRST (BIN_RUN_FIRST + BIN_RUN_COUNT) /* bins below it may be runs */
 #define BIN_TRIM_COUNT 10
 #define BIN_COUNT      (BIN_TRIM_FIRST + BIN_TRIM_COUNT)
 #define BIN_SMALL_MAX  16384u /* bins up to here are found by 64-byte granule */
@@ -41,7 +48,7 @@
 #define TRIM_MIN_HEAD_ORDER 14 /* the first piece of the smallest trimmed class (20 KiB) */
 #define TRIM_STEP_MIN 4096u
 
-enum bin_kind { BIN_POW2 = 0, BIN_RUN = 1, BIN_TRIM = 2 };
+enum bin_kind { BIN_POW2 = 0, BIN_RUN = 1, BIN_TRIM = 2 }; /* BIN_POW2: buddy blocks */
 
 typedef struct bin_info {
     uint32_t size;        /* bytes a block of the bin spans */

@@ -43,7 +43,7 @@ void* slab_refill(heap_t* h, unsigned bin) {
     uint32_t target = s->cap / 2 + 1, n;
     void* blk;
     if (bin_table[bin].kind == BIN_RUN) {
-        if (!h->runs[bin - BIN_RUN_FIRST]) {
+        if (!h->runs[bin]) {
             if (!run_add(h, bin)) return NULL;
             if ((blk = slab_pop(h, bin))) return blk; /* its drain refilled the cache */
         }

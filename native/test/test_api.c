@@ -334,10 +334,17 @@ static void pinned_ranges_are_never_unmapped_body(void) {
 static void pinned_ranges_are_never_unmapped(void) { on_fresh_thread(pinned_ranges_are_never_unmapped_body); }
 
 /* What a stale fast-mode view can do: write into blocks after they were
- * freed. Blocks of 4 KiB and up keep their free-list links in the metadata
- * region, out of reach; smaller ones hold them inside, and the core must
- * notice the overwrite, rebuild its lists from the state bytes and stay
- * sound. */
+ * freed. Free buddy blocks of 4 KiB and up keep their free-list links in the
+ * metadata region, and smaller blocks are slots of runs, whose free masks
+ * are there too: out of reach. Free buddy blocks under 4 KiB, which hold
+ * their links inside, no longer arise from any request; made here through
+ * the buddy calls, the core must notice their overwrite, rebuild its lists
+ * from the state bytes and stay sound. */
+static void* small_buddy_block(void) { return heap_take_block(tls_heap, 10, ST_LIVE); }
+static void give_small_buddy_block(void* p) {
+    state_store((uintptr_t)p, STATE(10, ST_CACHED));
+    buddy_give(&tls_heap->buddy, (uintptr_t)p, 10);
+}
 static void stale_writes_into_free_blocks_are_survived_body(void) {
     enum { N = 64 };
     char* blocks[N];
@@ -351,10 +358,15 @@ static void stale_writes_into_free_blocks_are_survived_body(void) {
     offheap_get_config(&saved);
     CHECK_EQ(offheap_configure(&no_cache), 0);
     offheap_gc(); /* empties the caches and applies the budget */
-    for (int i = 0; i < N; i++) blocks[i] = offheap_alloc(1024); /* straight from the buddy lists */
+    for (int i = 0; i < N; i++) blocks[i] = offheap_alloc(1024); /* slots of runs */
     for (int i = 0; i < N; i += 2) CHECK_EQ(offheap_free(blocks[i]), 0);
-    for (int i = 0; i < N; i += 2) memset(blocks[i], 0xA5, 64); /* links inside overwritten */
+    for (int i = 0; i < N; i += 2) memset(blocks[i], 0xA5, 64);
     for (int i = 1; i < N; i += 2) CHECK_EQ(offheap_free(blocks[i]), 0);
+    CHECK_EQ(tls_heap->buddy.repairs, 0); /* nothing to repair: no link lives in slots */
+    for (int i = 0; i < N; i++) CHECK((blocks[i] = small_buddy_block()) != NULL);
+    for (int i = 0; i < N; i += 2) give_small_buddy_block(blocks[i]);
+    for (int i = 0; i < N; i += 2) memset(blocks[i], 0xA5, 64); /* links inside overwritten */
+    for (int i = 1; i < N; i += 2) give_small_buddy_block(blocks[i]); /* coalescing reads them */
     CHECK(tls_heap->buddy.repairs >= 1);
     saved.set = OFFHEAP_CFG_SLAB_BUDGET;
     CHECK_EQ(offheap_configure(&saved), 0);
