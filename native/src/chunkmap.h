@@ -46,25 +46,31 @@ enum chunk_kind { CHUNK_NONE = 0, CHUNK_POOL = 1, CHUNK_HUGE = 2, CHUNK_TAIL = 3
 
 struct heap;
 
+/* Two cache lines: the first is read by every free and allocation of the
+ * owner (kind, owner) and written only when the chunk changes hands; the
+ * second is written by other threads (guards and pins, remote-free counts,
+ * inbox links, a huge block's state). Sharing one line, every remote free
+ * took the owner's next fast-path free a cache miss. */
 typedef struct chunk {
     _Atomic uint8_t kind;        /* enum chunk_kind */
-    _Atomic uint8_t state;       /* huge block: a block state (pool.h) */
     uint8_t released;            /* cached huge mapping whose pages were given back */
     int8_t swap_file;            /* file-backed: its swap file (swap.c); -1: anonymous */
-    _Atomic uint32_t pins;       /* binding pins and guards | CHUNK_RETIRED */
     _Atomic(struct heap*) owner; /* heap whose free lists the chunk's blocks return to */
-    _Atomic uint32_t remote_count; /* remote frees announced, not yet claimed by a drain; != 0: on an inbox (remote.c) */
     union { /* atomic: an entry is reused by other threads over its life */
         _Atomic uint32_t back;        /* CHUNK_TAIL: entries back to the head */
         _Atomic uint32_t freed_epoch; /* cached huge mapping: its heap's purge epoch when freed */
     };
-    _Atomic(struct chunk*) inbox_next;
     struct chunk* next;          /* owner's list (pools, live huge, cached huge) */
     struct chunk* prev;
     size_t size;                 /* mapping size */
     uint64_t file_off;           /* file-backed: where the mapping starts in its file; CHUNK_FILE: the file length */
+
+    _Alignas(64) _Atomic uint32_t pins; /* binding pins and guards | CHUNK_RETIRED */
+    _Atomic uint32_t remote_count; /* remote frees announced, not yet claimed by a drain; != 0: on an inbox (remote.c) */
+    _Atomic uint8_t state;       /* huge block: a block state (pool.h) */
+    _Atomic(struct chunk*) inbox_next;
 } chunk_t;
-_Static_assert(sizeof(chunk_t) == 64, "a chunk entry is one cache line");
+_Static_assert(sizeof(chunk_t) == 128, "a chunk entry is two cache lines");
 
 extern chunk_t* _Atomic chunk_table;
 
