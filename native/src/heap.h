@@ -30,7 +30,6 @@ typedef struct slab {
     /* copies of the bin's bin_table entry: the fast paths read one line */
     uint32_t size;
     uint8_t live_state;     /* a live block's state byte */
-    uint8_t count_order;
 } slab_t;
 
 /* Adoption adds every word of a heap's counters to the adopter's. The fast
@@ -210,7 +209,7 @@ void huge_trim_cache_since(heap_t* h, size_t keep_bytes, uint64_t since, offheap
 /* remote.c */
 /* Free by a thread that does not own c, under its guard. */
 int  remote_free(chunk_t* c, uintptr_t blk, _Atomic uint8_t* state);
-int64_t remote_pending_unowned(void);    /* announced by threads without a heap, less claimed of those (remote.c) */
+int64_t remote_pending_unowned(void);    /* remote frees announced by threads without a heap (remote.c; stats.c subtracts the claims) */
 uint64_t remote_pending_of(heap_t* h);   /* the same for h's chunks; owner only */
 uint64_t heap_drain_inbox(heap_t* h);
 uint64_t heap_adopt_pending(heap_t* h, uint64_t max);

@@ -16,7 +16,6 @@ void slab_setup(heap_t* h) {
         s->cap = cap < most ? cap : most;
         s->size = bin_table[bin].size;
         s->live_state = STATE(bin_table[bin].live_low, ST_LIVE);
-        s->count_order = bin_table[bin].count_order;
         s->items = storage;
         storage += most;
         atomic_store_explicit(&s->count, 0, RELAXED);
