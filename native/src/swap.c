@@ -35,6 +35,7 @@
 #include "offheap.h"
 #include "os.h"
 #include "platform.h"
+#include "yieldpoint.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -359,6 +360,7 @@ static int privatize(const swap_mapping_t* m) {
 }
 
 void swap_fork_child(void (*now_anonymous)(uintptr_t addr)) {
+    if (mapping_count) YIELD(FORK_CHILD_BEFORE_COPY);
     for (size_t i = 0; i < mapping_count; i++) {
         if (privatize(&mappings[i]) != 0) {
             static const char msg[] = "offheap: a fork child could not copy its file-backed memory\n";

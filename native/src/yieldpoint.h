@@ -25,6 +25,7 @@ enum yield_point {
     YP_DETACH_BEFORE_PUSH,     /* thread detach: caches flushed, heap not yet pending */
     YP_REALLOC_RESIZING,       /* realloc in place: block held in TRANSIT while its order changes */
     YP_MAPPED_AFTER_FREE,      /* free of a mapped file: FREE stored, the freer's guard still held */
+    YP_FORK_CHILD_BEFORE_COPY, /* fork child: file-backed memory not yet copied (the parent's forking thread waits) */
     YP_COUNT
 };
 

@@ -7,6 +7,7 @@
 #include "../src/os.h"
 #include "../src/pool.h"
 #include "../src/swap.h"
+#include "../src/yieldpoint.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -455,6 +456,47 @@ static void fork_child_gets_a_private_copy(void) {
     rmdir(dir);
 }
 
+/* The window between fork() returning in the parent and the child's copy,
+ * forced: the child is held at its copy's yield point for 300 ms while the
+ * parent's forking thread overwrites its blocks at once. The child must see
+ * the bytes of the moment of the fork, so the parent must wait. */
+static pid_t parent_pid;
+static void hold_the_childs_copy(int point) {
+    if (point == YP_FORK_CHILD_BEFORE_COPY && getpid() != parent_pid) usleep(300 * 1000);
+}
+
+static void forking_thread_waits_for_the_childs_copy(void) {
+    strcpy(dir, "/tmp/offheap-fork-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    set_swap(OFFHEAP_SWAP_ALWAYS, dir);
+    unsigned char* p[FORK_BLOCKS];
+    for (unsigned i = 0; i < FORK_BLOCKS; i++) {
+        CHECK((p[i] = offheap_alloc(fork_sizes[i])) != NULL);
+        fill(p[i], fork_sizes[i], i + 1);
+    }
+    parent_pid = getpid();
+    atomic_store(&offheap_yield_hook, hold_the_childs_copy);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (unsigned i = 0; i < FORK_BLOCKS; i++)
+            if (!filled(p[i], fork_sizes[i], i + 1)) _exit(3);
+        _exit(0);
+    }
+    for (unsigned i = 0; i < FORK_BLOCKS; i++) fill(p[i], fork_sizes[i], 0x50 + i); /* at once */
+    int status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(status, 0);
+    atomic_store(&offheap_yield_hook, NULL);
+    for (unsigned i = 0; i < FORK_BLOCKS; i++) {
+        CHECK(filled(p[i], fork_sizes[i], 0x50 + i));
+        CHECK_EQ(offheap_free(p[i]), 0);
+    }
+    offheap_gc();
+    set_swap(OFFHEAP_SWAP_AUTO, "/tmp");
+    CHECK_EQ(files_in(dir), 0);
+    rmdir(dir);
+}
+
 /* Forks while another thread maps, fills, checks and unmaps file-backed
  * blocks: the children see the forking thread's blocks intact and never
  * write the parent's; the churning thread never finds its blocks changed. */
@@ -528,6 +570,7 @@ static const named_test_t tests[] = {
     NAMED(failed_request_leaves_disk_as_found),
     NAMED(descriptors_stay_bounded),
     NAMED(fork_child_gets_a_private_copy),
+    NAMED(forking_thread_waits_for_the_childs_copy),
     NAMED(fork_under_load_copies_file_backed_memory),
 };
 
