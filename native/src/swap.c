@@ -285,7 +285,10 @@ int swap_open_files(void) {
 /* ---- fork ---- */
 
 /* The parent's forking thread waits on this pipe until the child has read
- * its copy (the forking thread's own blocks must not change under the copy). */
+ * its copy (the forking thread's own blocks must not change under the copy).
+ * A pipe, so that a child that dies mid-copy ends the wait (EOF). With no
+ * descriptor free for it (ulimit -n reached) the parent does not wait, and
+ * the child may copy what the forking thread writes just after fork. */
 static int copied_pipe[2] = {-1, -1};
 
 void swap_fork_prepare(void) {
