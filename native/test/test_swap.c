@@ -401,6 +401,25 @@ static int child_churn(unsigned seed) {
 static const size_t fork_sizes[] = {100, 5000, 100000, 3 * MiB, 40 * MiB};
 #define FORK_BLOCKS (sizeof fork_sizes / sizeof fork_sizes[0])
 
+/* The fork tests: every new mapping file-backed, in a directory of their own. */
+static void swap_always_in_fresh_dir(void) {
+    strcpy(dir, "/tmp/offheap-fork-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    set_swap(OFFHEAP_SWAP_ALWAYS, dir);
+}
+static void swap_dir_done(void) { /* after the last block is freed: no file left behind */
+    offheap_gc();
+    set_swap(OFFHEAP_SWAP_AUTO, "/tmp");
+    CHECK_EQ(files_in(dir), 0);
+    rmdir(dir);
+}
+static void alloc_fork_blocks(unsigned char** p) {
+    for (unsigned i = 0; i < FORK_BLOCKS; i++) {
+        CHECK((p[i] = offheap_alloc(fork_sizes[i])) != NULL);
+        fill(p[i], fork_sizes[i], i + 1);
+    }
+}
+
 static int fork_child(unsigned char** p, const offheap_stats_t* before) {
     for (unsigned i = 0; i < FORK_BLOCKS; i++)
         if (!filled(p[i], fork_sizes[i], i + 1)) return 3; /* the copy has the parent's bytes */
@@ -424,14 +443,9 @@ static int fork_child(unsigned char** p, const offheap_stats_t* before) {
 }
 
 static void fork_child_gets_a_private_copy(void) {
-    strcpy(dir, "/tmp/offheap-fork-XXXXXX");
-    CHECK(mkdtemp(dir) != NULL);
-    set_swap(OFFHEAP_SWAP_ALWAYS, dir);
+    swap_always_in_fresh_dir();
     unsigned char* p[FORK_BLOCKS];
-    for (unsigned i = 0; i < FORK_BLOCKS; i++) {
-        CHECK((p[i] = offheap_alloc(fork_sizes[i])) != NULL);
-        fill(p[i], fork_sizes[i], i + 1);
-    }
+    alloc_fork_blocks(p);
     offheap_gc(); /* releases the pool's free space: its file range becomes holes */
     offheap_stats_t before;
     offheap_stats(&before);
@@ -450,10 +464,7 @@ static void fork_child_gets_a_private_copy(void) {
     CHECK_EQ(after.bytes_swap, before.bytes_swap);
     CHECK_EQ(child_churn(3), 0); /* the parent's heap and files are as they were */
     for (unsigned i = 0; i < FORK_BLOCKS; i++) CHECK_EQ(offheap_free(p[i]), 0);
-    offheap_gc();
-    set_swap(OFFHEAP_SWAP_AUTO, "/tmp");
-    CHECK_EQ(files_in(dir), 0);
-    rmdir(dir);
+    swap_dir_done();
 }
 
 /* The window between fork() returning in the parent and the child's copy,
@@ -466,14 +477,9 @@ static void hold_the_childs_copy(int point) {
 }
 
 static void forking_thread_waits_for_the_childs_copy(void) {
-    strcpy(dir, "/tmp/offheap-fork-XXXXXX");
-    CHECK(mkdtemp(dir) != NULL);
-    set_swap(OFFHEAP_SWAP_ALWAYS, dir);
+    swap_always_in_fresh_dir();
     unsigned char* p[FORK_BLOCKS];
-    for (unsigned i = 0; i < FORK_BLOCKS; i++) {
-        CHECK((p[i] = offheap_alloc(fork_sizes[i])) != NULL);
-        fill(p[i], fork_sizes[i], i + 1);
-    }
+    alloc_fork_blocks(p);
     parent_pid = getpid();
     atomic_store(&offheap_yield_hook, hold_the_childs_copy);
     pid_t pid = fork();
@@ -491,10 +497,7 @@ static void forking_thread_waits_for_the_childs_copy(void) {
         CHECK(filled(p[i], fork_sizes[i], 0x50 + i));
         CHECK_EQ(offheap_free(p[i]), 0);
     }
-    offheap_gc();
-    set_swap(OFFHEAP_SWAP_AUTO, "/tmp");
-    CHECK_EQ(files_in(dir), 0);
-    rmdir(dir);
+    swap_dir_done();
 }
 
 /* Forks while another thread maps, fills, checks and unmaps file-backed
@@ -517,9 +520,7 @@ static void* swap_churn(void* arg) {
 }
 
 static void fork_under_load_copies_file_backed_memory(void) {
-    strcpy(dir, "/tmp/offheap-fork-XXXXXX");
-    CHECK(mkdtemp(dir) != NULL);
-    set_swap(OFFHEAP_SWAP_ALWAYS, dir);
+    swap_always_in_fresh_dir();
     atomic_store(&churning, 1);
     pthread_t t;
     pthread_create(&t, NULL, swap_churn, NULL);
@@ -554,10 +555,7 @@ static void fork_under_load_copies_file_backed_memory(void) {
     pthread_join(t, NULL);
     CHECK_EQ(bad, 0);
     CHECK(!atomic_load(&churn_bad));
-    offheap_gc();
-    set_swap(OFFHEAP_SWAP_AUTO, "/tmp");
-    CHECK_EQ(files_in(dir), 0);
-    rmdir(dir);
+    swap_dir_done();
 }
 
 static const named_test_t tests[] = {
