@@ -289,7 +289,7 @@ int offheap_free(void* p) {
          * detected. */
         atomic_store_explicit(st, STATE(o, ST_CACHED), RELAXED);
         /* slots of runs, and 8 KiB buddy blocks: straight into the bin's cache */
-        int bin = STATE_IS_SLOT(s) ? run_of_slot(a, s)->bin
+        int bin = STATE_IS_SLOT(s) ? *pool_page_bin(a)
                   : o > BIN_POW2_RUN_MAX_ORDER && o < TRIM_MIN_HEAD_ORDER ? (int)(o - OFFHEAP_MIN_ORDER) : -1;
         if (LIKELY(bin >= 0) && LIKELY(slab_push(h, (unsigned)bin, p))) {
             count_free(h, (unsigned)bin);

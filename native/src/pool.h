@@ -3,7 +3,8 @@
  * A pool is aligned to its size. Its first 1 MiB is metadata: a small
  * header, one state byte per 64-byte granule of the pool (the bytes that
  * would describe the metadata region itself hold the header), then one run
- * descriptor per 4 KiB of pool (run.c). Only the byte of a block's first
+ * descriptor per 4 KiB of pool (run.c), then one byte per 4 KiB of pool
+ * naming the bin of the run there. Only the byte of a block's first
  * granule is meaningful; every other byte is 0, so an interior pointer is
  * recognised in O(1). Blocks carry no header of their own.
  *
@@ -74,7 +75,19 @@ typedef struct run {
 _Static_assert(POOL_RUN_DESC_OFF + (OFFHEAP_POOL_SIZE >> 12) * sizeof(run_t) <= POOL_META_SIZE,
                "one run descriptor per 4 KiB of pool fits in the metadata region");
 
+/* The bin of the run covering each 4 KiB page, written when the run is made:
+ * the owner's free finds a slot's bin in this 8 KiB table (usually cached)
+ * instead of the run's descriptor in a 256 KiB one (a cache miss per free). */
+#define POOL_PAGE_BIN_OFF (POOL_RUN_DESC_OFF + (OFFHEAP_POOL_SIZE >> 12) * sizeof(run_t))
+_Static_assert(POOL_PAGE_BIN_OFF + (OFFHEAP_POOL_SIZE >> 12) <= POOL_META_SIZE,
+               "the page bin table fits in the metadata region");
+
 static inline uintptr_t pool_base_of(uintptr_t a) { return a & ~POOL_MASK; }
+/* The bin of slot a's run (meaningful only while a's state byte says slot). */
+static inline uint8_t* pool_page_bin(uintptr_t a) {
+    uintptr_t base = pool_base_of(a);
+    return (uint8_t*)(base + POOL_PAGE_BIN_OFF + ((a - base) >> 12));
+}
 /* The descriptor of the run starting at run_base. */
 static inline run_t* run_at(uintptr_t run_base) {
     uintptr_t base = pool_base_of(run_base);

@@ -13,6 +13,8 @@
  */
 #include "heap.h"
 
+#include <string.h>
+
 static uint64_t all_slots(unsigned n) { return n >= 64 ? ~0ull : (1ull << n) - 1; }
 
 static uintptr_t run_base(const run_t* r) {
@@ -48,6 +50,7 @@ int run_add(heap_t* h, unsigned bin) {
     r->size = b->size;
     r->bin = (uint8_t)bin;
     r->slots = b->run_slots;
+    memset(pool_page_bin(base), (int)bin, (size_t)1 << (b->run_order - 12));
     list_push(h, r);
     return 1;
 }
