@@ -280,21 +280,13 @@ int offheap_free(void* p) {
         uint8_t s = atomic_load_explicit(st, RELAXED);
         if (UNLIKELY(STATE_KIND(s) != ST_LIVE)) return OFFHEAP_EINVAL;
         YIELD(OWNER_FREE_AFTER_LOAD);
-        unsigned o = STATE_ORDER(s);
         /* A plain store, no read-modify-write. Another thread may CAS this
          * block LIVE -> REMOTE between our load and this store (a double free
          * racing across threads): both calls then succeed, the drain finds the
          * state no longer REMOTE and skips the block, so it is freed once and
          * the counters balance (remote.c). Every other double free is
          * detected. */
-        atomic_store_explicit(st, STATE(o, ST_CACHED), RELAXED);
-        /* slots of runs, and 8 KiB buddy blocks: straight into the bin's cache */
-        int bin = STATE_IS_SLOT(s) ? *pool_page_bin(a)
-                  : o > BIN_POW2_RUN_MAX_ORDER && o < TRIM_MIN_HEAD_ORDER ? (int)(o - OFFHEAP_MIN_ORDER) : -1;
-        if (LIKELY(bin >= 0) && LIKELY(slab_push(h, (unsigned)bin, p))) {
-            count_free(h, (unsigned)bin);
-            return OFFHEAP_OK;
-        }
+        if (LIKELY(free_to_cache(h, a, s))) return OFFHEAP_OK;
         heap_free_owned_pool_block(h, a, s);
         heap_tick(h); /* a slow path at the top level, never inside a drain (purge.c) */
         return OFFHEAP_OK;

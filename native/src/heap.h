@@ -138,6 +138,21 @@ static inline int slab_push(heap_t* h, unsigned bin, void* blk) {
     return 1;
 }
 
+/* The owner's free of a pool block whose state byte read s (LIVE; REMOTE
+ * in a drain) into its bin's cache, when the state byte alone names the bin:
+ * slots of runs (their page's bin byte) and 8 KiB buddy blocks. Stores the
+ * block's state CACHED either way; 0: the caller goes on to
+ * heap_free_owned_pool_block (another kind, or the cache is full). */
+static inline int free_to_cache(heap_t* h, uintptr_t a, uint8_t s) {
+    unsigned o = STATE_ORDER(s);
+    state_store(a, STATE(o, ST_CACHED));
+    int bin = STATE_IS_SLOT(s) ? *pool_page_bin(a)
+              : o > BIN_POW2_RUN_MAX_ORDER && o < TRIM_MIN_HEAD_ORDER ? (int)(o - OFFHEAP_MIN_ORDER) : -1;
+    if (UNLIKELY(bin < 0) || UNLIKELY(!slab_push(h, (unsigned)bin, (void*)a))) return 0;
+    count_free(h, (unsigned)bin);
+    return 1;
+}
+
 /* heap.c */
 heap_t* heap_current_or_create(void); /* NULL only when no heap can be had */
 
