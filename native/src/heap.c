@@ -251,8 +251,22 @@ static int free_owned_huge(heap_t* h, chunk_t* c) {
     return OFFHEAP_OK;
 }
 
-/* Everything but a pool block freed by its owner: huge blocks, frees from
- * other threads, pointers that are not ours. */
+/* A pool block freed by a thread that does not own its chunk: the guard
+ * first, then remote.c's protocol. The same steps as block_acquire +
+ * remote_free, without their generality (this is every cross-thread free). */
+static __attribute__((noinline)) int free_pool_foreign(chunk_t* c, uintptr_t a) {
+    if ((a & POOL_MASK) < POOL_META_SIZE || (a & 63)) return OFFHEAP_EINVAL;
+    YIELD(FREE_AFTER_LOOKUP);
+    if (!chunk_guard(c)) return OFFHEAP_EINVAL; /* retired: an empty chunk, nothing live */
+    block_ref_t r = {.chunk = c, .block = (void*)a, .state = pool_state(a), .guarded = 1};
+    /* kind after the guard: the entry may hold another chunk by now */
+    int rc = atomic_load_explicit(&c->kind, ACQUIRE) == CHUNK_POOL ? remote_free(c, a, r.state) : OFFHEAP_EINVAL;
+    block_release(&r);
+    return rc;
+}
+
+/* Everything but a pool block: huge blocks, mapped files, pointers that are
+ * not ours. */
 static __attribute__((noinline)) int free_slow(void* p) {
     uintptr_t a = (uintptr_t)p;
     block_ref_t r;
@@ -261,7 +275,6 @@ static __attribute__((noinline)) int free_slow(void* p) {
     if (atomic_load_explicit(&r.chunk->kind, RELAXED) == CHUNK_FILE) rc = mapped_free(r.chunk); /* always guarded: no owner */
     else if (r.guarded) rc = remote_free(r.chunk, a, r.state);
     else if (owned_huge) rc = free_owned_huge(tls_heap, r.chunk);
-    /* else: an owned pool block takes the fast path, here its offset was bad */
     block_release(&r);
     if (owned_huge && rc == OFFHEAP_OK) heap_tick(tls_heap); /* top level: see purge.c */
     return rc;
@@ -273,9 +286,9 @@ int offheap_free(void* p) {
     heap_t* h = tls_heap;
     /* The owner's pool blocks: nobody else unmaps this pool, so no guard. The
      * owner test comes before any read inside the chunk. */
-    if (LIKELY(c != NULL) && LIKELY(atomic_load_explicit(&c->kind, ACQUIRE) == CHUNK_POOL) &&
-        LIKELY(atomic_load_explicit(&c->owner, RELAXED) == h) && LIKELY((a & POOL_MASK) >= POOL_META_SIZE) &&
-        LIKELY((a & 63) == 0)) {
+    if (UNLIKELY(c == NULL) || UNLIKELY(atomic_load_explicit(&c->kind, ACQUIRE) != CHUNK_POOL)) return free_slow(p);
+    if (UNLIKELY(atomic_load_explicit(&c->owner, RELAXED) != h)) return free_pool_foreign(c, a);
+    if (LIKELY((a & POOL_MASK) >= POOL_META_SIZE) && LIKELY((a & 63) == 0)) {
         _Atomic uint8_t* st = pool_state(a);
         uint8_t s = atomic_load_explicit(st, RELAXED);
         if (UNLIKELY(STATE_KIND(s) != ST_LIVE)) return OFFHEAP_EINVAL;
@@ -291,7 +304,7 @@ int offheap_free(void* p) {
         heap_tick(h); /* a slow path at the top level, never inside a drain (purge.c) */
         return OFFHEAP_OK;
     }
-    return free_slow(p);
+    return OFFHEAP_EINVAL; /* inside our own pool's metadata, or not 64-byte aligned */
 }
 
 size_t offheap_usable_size(const void* p) {
