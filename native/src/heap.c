@@ -53,6 +53,7 @@ void offheap_thread_detach(void) {
     heap_drain_inbox(h); /* first: drained frees land in the slab caches ... */
     slab_flush(h);       /* ... which adoption does not move, so they are emptied last */
     huge_trim_cache(h, 0, NULL); /* a thread's caches go when it exits */
+    heap_purge_exiting(h);
     tls_heap = NULL;
     pthread_setspecific(exit_key, NULL);
     YIELD(DETACH_BEFORE_PUSH);

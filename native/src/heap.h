@@ -235,6 +235,8 @@ void heap_push_pending(heap_t* h);
  * OFFHEAP_PURGE_MS of activity, gives memory that stayed free back to the OS
  * (no background thread needed). */
 void heap_tick(heap_t* h);
+/* The same for the heap of a detaching thread, at once, before it goes pending. */
+void heap_purge_exiting(heap_t* h);
 
 /* heapid.c */
 heap_t* heap_claim(void);       /* a free heap struct with a fresh id, or NULL */
