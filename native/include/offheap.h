@@ -63,7 +63,9 @@ void* offheap_alloc(size_t size);
  *    again since (it frees the new block, as with any allocator);
  *  - harmless: the owner freeing a block at the very instant another thread
  *    frees it too. Both calls return 0, the block is freed once, and every
- *    counter (bytes_live, remote_pending) stays exact. */
+ *    counter (bytes_live, remote_pending) stays exact.
+ * It never changes errno (as free in POSIX 2024), so a malloc replacement
+ * calls it without saving errno. */
 int offheap_free(void* p);
 
 /* Block size of the live block starting at p (its size class for pool

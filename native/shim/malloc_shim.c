@@ -78,18 +78,18 @@ static inline void* alloc_bytes(size_t n) {
 EXPORT void* malloc(size_t n) { return alloc_bytes(n); }
 
 static NOINLINE void free_refused(void* p) {
-    if (owned(p)) {
-        shim_invalid_pointer("free", p);
-        return;
+    int e = errno;
+    if (owned(p)) shim_invalid_pointer("free", p);
+    else {
+        atomic_fetch_add_explicit(&shim_foreign_frees, 1, memory_order_relaxed);
+        __libc_free(p);
     }
-    atomic_fetch_add_explicit(&shim_foreign_frees, 1, memory_order_relaxed);
-    __libc_free(p);
+    errno = e;
 }
 
+/* free never changes errno (POSIX 2024, glibc); offheap_free keeps it too */
 EXPORT void free(void* p) {
-    int e = errno; /* free never changes errno (POSIX 2024, glibc) */
     if (!LIKELY(offheap_free(p) == 0)) free_refused(p);
-    errno = e;
 }
 
 EXPORT void cfree(void* p) { free(p); }

@@ -259,11 +259,18 @@ static __attribute__((noinline)) int free_pool_foreign(chunk_t* c, uintptr_t a) 
     if ((a & POOL_MASK) < POOL_META_SIZE || (a & 63)) return OFFHEAP_EINVAL;
     YIELD(FREE_AFTER_LOOKUP);
     if (!chunk_guard(c)) return OFFHEAP_EINVAL; /* retired: an empty chunk, nothing live */
-    block_ref_t r = {.chunk = c, .block = (void*)a, .state = pool_state(a), .guarded = 1};
-    /* kind after the guard: the entry may hold another chunk by now */
-    int rc = atomic_load_explicit(&c->kind, ACQUIRE) == CHUNK_POOL ? remote_free(c, a, r.state) : OFFHEAP_EINVAL;
+    /* kind after the guard: the entry may hold another chunk by now (and
+     * keeps it while the guard is held) */
+    if (LIKELY(atomic_load_explicit(&c->kind, ACQUIRE) == CHUNK_POOL)) {
+        int rc = remote_free(c, a, pool_state(a));
+        chunk_unguard(c);
+        return rc;
+    }
+    block_ref_t r = {.chunk = c, .block = (void*)a, .state = NULL, .guarded = 1};
+    int saved = errno; /* a mapped file's last guard may unmap it; offheap_free keeps errno */
     block_release(&r);
-    return rc;
+    errno = saved;
+    return OFFHEAP_EINVAL;
 }
 
 /* Everything but a pool block: huge blocks, mapped files, pointers that are
@@ -272,12 +279,14 @@ static __attribute__((noinline)) int free_slow(void* p) {
     uintptr_t a = (uintptr_t)p;
     block_ref_t r;
     if (!block_acquire(a, &r)) return a ? OFFHEAP_EINVAL : OFFHEAP_OK;
+    int saved = errno; /* unmapping a huge block or a file may set it; offheap_free keeps it (offheap.h) */
     int rc = OFFHEAP_EINVAL, owned_huge = !r.guarded && r.state == &r.chunk->state;
     if (atomic_load_explicit(&r.chunk->kind, RELAXED) == CHUNK_FILE) rc = mapped_free(r.chunk); /* always guarded: no owner */
     else if (r.guarded) rc = remote_free(r.chunk, a, r.state);
     else if (owned_huge) rc = free_owned_huge(tls_heap, r.chunk);
     block_release(&r);
     if (owned_huge && rc == OFFHEAP_OK) heap_tick(tls_heap); /* top level: see purge.c */
+    errno = saved;
     return rc;
 }
 

@@ -23,7 +23,8 @@
 /* Every bin (sizeclass.h: blocks of 64 B .. 64 KiB) is cached per thread. */
 #define SLAB_STORAGE 37171u /* sum over bins of bin_table[].cache_max (slab_setup checks) */
 
-typedef struct slab {
+/* 32 bytes: a bin's slab is found with a shift, not a multiply */
+typedef struct __attribute__((aligned(32))) slab {
     _Atomic uint32_t count; /* written by the owner only; atomic for stats readers */
     uint32_t cap;           /* from the byte budget */
     void** items;           /* LIFO stack of ST_CACHED blocks */
@@ -31,6 +32,7 @@ typedef struct slab {
     uint32_t size;
     uint8_t live_state;     /* a live block's state byte */
 } slab_t;
+_Static_assert(sizeof(slab_t) == 32, "a slab is 32 bytes");
 
 /* Adoption adds every word of a heap's counters to the adopter's. The fast
  * paths count a cached bin's blocks in bin_allocs/bin_frees only (one store

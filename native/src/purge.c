@@ -30,6 +30,7 @@
 #include "heap.h"
 #include "config.h"
 
+#include <errno.h>
 #include <time.h>
 
 #ifndef OFFHEAP_PURGE_MS
@@ -64,7 +65,8 @@ void heap_purge_exiting(heap_t* h) {
 void heap_tick(heap_t* h) {
     uint64_t now = now_ms();
     if (LIKELY(now < h->purge_due_ms)) return;
-    int first = h->purge_due_ms == 0;
+    int first = h->purge_due_ms == 0, saved = errno; /* offheap_free keeps errno (offheap.h) */
     h->purge_due_ms = now + OFFHEAP_PURGE_MS;
     if (!first) purge(h);
+    errno = saved;
 }

@@ -114,6 +114,43 @@ static void zero_and_absurd_sizes_are_einval(void) {
     CHECK_EQ(offheap_free(p), 0);
 }
 
+/* offheap_free never changes errno (offheap.h), on any of its paths: a
+ * malloc replacement relies on it instead of saving errno per free. */
+static void* free_in_thread(void* p) {
+    errno = 4321;
+    int rc = offheap_free(p);
+    return (void*)(intptr_t)(rc == 0 && errno == 4321);
+}
+
+static void free_keeps_errno(void) {
+    int local = 0;
+    void* small = offheap_alloc(100);
+    void* odd = offheap_alloc(40000);     /* a trimmed block: the owner's slow path */
+    void* huge = offheap_alloc(48u << 20); /* its own mapping */
+    void* other = offheap_alloc(4096);
+    CHECK(small && odd && huge && other);
+    void* frees[] = {small, odd, huge, NULL};
+    for (unsigned i = 0; i < sizeof frees / sizeof frees[0]; i++) {
+        errno = 1234;
+        CHECK_EQ(offheap_free(frees[i]), 0);
+        CHECK_EQ(errno, 1234);
+    }
+    void* bad[] = {small, &local, (char*)other + 64, (void*)(uintptr_t)0x10};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        errno = 1234;
+        CHECK_EQ(offheap_free(bad[i]), OFFHEAP_EINVAL);
+        CHECK_EQ(errno, 1234);
+    }
+    pthread_t t;
+    void* ok = NULL;
+    pthread_create(&t, NULL, free_in_thread, other); /* a cross-thread free */
+    pthread_join(t, &ok);
+    CHECK(ok != NULL);
+    errno = 1234;
+    offheap_gc(); /* not offheap_free: may set errno, nothing promised */
+    CHECK_EQ(offheap_usable_size(other), 0);
+}
+
 static int a_static_int;
 
 static void bad_frees_are_rejected_and_harmless(void) {
@@ -505,6 +542,7 @@ int main(void) {
     RUN(zero_and_absurd_sizes_are_einval);
     RUN(class_blocks_refuse_bad_frees);
     RUN(bad_frees_are_rejected_and_harmless);
+    RUN(free_keeps_errno);
     RUN(stats_count_block_sizes);
     RUN(exact_fit_for_powers_of_two);
     RUN(huge_blocks_are_page_rounded_and_reused);
