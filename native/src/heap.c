@@ -50,9 +50,11 @@ heap_t* heap_current_or_create(void) {
 void offheap_thread_detach(void) {
     heap_t* h = tls_heap;
     if (!h) return;
-    heap_drain_inbox(h); /* first: drained frees land in the slab caches ... */
-    slab_flush(h);       /* ... which adoption does not move, so they are emptied last */
-    huge_trim_cache(h, 0, NULL); /* a thread's caches go when it exits */
+    /* Its slab caches stay: the heap's adopter takes them over (remote.c),
+     * usually a new thread whose caches are empty, which then allocates
+     * without refilling them from runs. */
+    heap_drain_inbox(h);
+    huge_trim_cache(h, 0, NULL); /* a thread's huge cache goes when it exits */
     heap_purge_exiting(h);
     tls_heap = NULL;
     pthread_setspecific(exit_key, NULL);
@@ -174,12 +176,18 @@ static __attribute__((noinline)) void* alloc_slow(heap_t* h, size_t n) {
         errno = EINVAL;
         return NULL;
     }
-    if (!h && !(h = heap_current_or_create())) {
-        if (chunk_table_init() != 0) {
-            errno = ENOMEM;
-            return NULL;
+    if (!h) {
+        if (!(h = heap_current_or_create())) {
+            if (chunk_table_init() != 0) {
+                errno = ENOMEM;
+                return NULL;
+            }
+            return alloc_overflow(n);
         }
-        return alloc_overflow(n);
+        /* a thread that exited left its pools and full caches (detach keeps
+         * them): a new thread's first allocation adopts them, so it is a
+         * cache hit instead of a refill from new runs */
+        heap_adopt_pending(h, 1);
     }
     return alloc_in(h, n);
 }

@@ -270,6 +270,22 @@ static void move_counters(heap_t* a, heap_t* p) {
     atomic_store_explicit(&a->ct.bytes_peak, peak > live ? peak : live, RELAXED);
 }
 
+/* p's cached blocks into a's caches, in their order, most recently freed
+ * (warmest) on top (a new thread's caches are empty, so it allocates
+ * without refilling from runs); the oldest that do not fit go back to a's
+ * runs and buddy lists. After p's chunks and runs became a's. */
+static void take_caches(heap_t* a, heap_t* p) {
+    for (unsigned bin = 0; bin < BIN_COUNT; bin++) {
+        slab_t* s = &p->slabs[bin];
+        uint32_t n = atomic_load_explicit(&s->count, RELAXED), i = 0;
+        uint32_t cap = a->slabs[bin].cap, has = atomic_load_explicit(&a->slabs[bin].count, RELAXED);
+        uint32_t room = cap > has ? cap - has : 0;
+        for (; n - i > room; i++) bin_give(a, bin, (uintptr_t)s->items[i]);
+        for (; i < n; i++) slab_push(a, bin, s->items[i]);
+        atomic_store_explicit(&s->count, 0, RELAXED);
+    }
+}
+
 static void adopt(heap_t* a, heap_t* p) {
     /* 1. new owner on every chunk, before the inbox closes (see top) */
     reown(a, &p->pools, &a->pools);
@@ -277,9 +293,10 @@ static void adopt(heap_t* a, heap_t* p) {
     reown(a, &p->huge_cache, &a->huge_cache);
     a->huge_cache_bytes += p->huge_cache_bytes;
     p->huge_cache_bytes = 0;
-    /* 2. free blocks (its slab caches were flushed when it detached) */
+    /* 2. free blocks: lists, runs, then its slab caches */
     buddy_splice(&a->buddy, &p->buddy);
     run_splice(a, p);
+    take_caches(a, p);
     move_counters(a, p);
     YIELD(ADOPT_BEFORE_CLOSE);
     /* 3. close the inbox and apply what was queued */
